@@ -1,0 +1,31 @@
+"""Stored responses for Idempotency-Key replays."""
+
+from __future__ import annotations
+
+import zlib
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Connection, RowMapping
+
+from ordermesh.adapters.db.sql import is_postgres, utcnow
+from ordermesh.adapters.db.tables import IdempotencyRecord, table_of
+
+records = table_of(IdempotencyRecord)
+
+
+def try_lock(conn: Connection, principal: str, key: str) -> bool:
+    """Claim the key for this transaction. On SQLite the write transaction already excludes everyone."""
+    if not is_postgres(conn):
+        return True
+    lock_id = zlib.crc32(f"{principal}\x00{key}".encode()) - 2**31
+    return bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_id}).scalar())
+
+
+def find(conn: Connection, principal: str, key: str) -> RowMapping | None:
+    stmt = select(records).where(records.c.principal == principal, records.c.key == key)
+    return conn.execute(stmt).mappings().first()
+
+
+def save(conn: Connection, principal: str, key: str, request_hash: str, status_code: int, response: str) -> None:
+    conn.execute(insert(records).values(principal=principal, key=key, request_hash=request_hash,
+                                        status_code=status_code, response=response, created_at=utcnow()))

@@ -1,0 +1,204 @@
+"""Inventory positions and the movement ledger.
+
+Every change to a position goes through one conditional UPDATE whose WHERE clause carries the rule
+(enough sellable stock, enough reserved to release), so two concurrent requests can never both take the
+last unit — on SQLite and PostgreSQL alike — and a ledger row is written in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, RowMapping
+
+from ordermesh.adapters.db.sql import is_postgres, utcnow
+from ordermesh.adapters.db.tables import ChannelLocation, InventoryMovement, InventoryPosition, Location, Sku, table_of
+
+positions = table_of(InventoryPosition)
+movements = table_of(InventoryMovement)
+locations = table_of(Location)
+skus = table_of(Sku)
+channel_locations = table_of(ChannelLocation)
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """Units of one SKU at one location, for reserve, release and issue."""
+
+    sku_id: int
+    location_id: int
+    quantity: int
+
+
+def _sorted(changes: Iterable[StockChange]) -> list[StockChange]:
+    # A fixed lock order (SKU, location) means two multi-line orders never deadlock on PostgreSQL.
+    return sorted(changes, key=lambda c: (c.sku_id, c.location_id))
+
+
+_RESERVE = (
+    update(positions)
+    .where(positions.c.sku_id == bindparam("s"), positions.c.location_id == bindparam("l"),
+           positions.c.on_hand - positions.c.reserved - positions.c.safety_stock - bindparam("buffer")
+           >= bindparam("q"))
+    .values(reserved=positions.c.reserved + bindparam("q"), updated_at=bindparam("now"))
+)
+_RELEASE = (
+    update(positions)
+    .where(positions.c.sku_id == bindparam("s"), positions.c.location_id == bindparam("l"),
+           positions.c.reserved >= bindparam("q"))
+    .values(reserved=positions.c.reserved - bindparam("q"), updated_at=bindparam("now"))
+)
+_UNRESERVE = (
+    update(positions)
+    .where(positions.c.sku_id == bindparam("s"), positions.c.location_id == bindparam("l"))
+    .values(reserved=positions.c.reserved - bindparam("q"), updated_at=bindparam("now"))
+)
+_ISSUE = (
+    update(positions)
+    .where(positions.c.sku_id == bindparam("s"), positions.c.location_id == bindparam("l"),
+           positions.c.reserved >= bindparam("q"))
+    .values(reserved=positions.c.reserved - bindparam("q"), on_hand=positions.c.on_hand - bindparam("q"),
+            updated_at=bindparam("now"))
+)
+
+
+def reserve(conn: Connection, changes: Iterable[StockChange], *, buffer: int, source: str) -> list[StockChange]:
+    """Reserve every change or report the ones that no longer fit (the caller rolls back)."""
+    now = utcnow()
+    failed: list[StockChange] = []
+    done: list[StockChange] = []
+    for c in _sorted(changes):
+        result = conn.execute(_RESERVE, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "buffer": buffer,
+                                         "now": now})
+        (done if result.rowcount == 1 else failed).append(c)
+    if failed:
+        # Give back what this attempt took, so the caller may re-source within the same transaction.
+        for c in done:
+            conn.execute(_UNRESERVE, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "now": now})
+    else:
+        record(conn, [(c, "reserve", 0, c.quantity) for c in done], source=source)
+    return failed
+
+
+def release(conn: Connection, changes: Iterable[StockChange], *, source: str, reason: str | None = None) -> None:
+    _move(conn, _RELEASE, changes, "release", source, reason, on_hand_sign=0)
+
+
+def issue(conn: Connection, changes: Iterable[StockChange], *, source: str, reason: str | None = None) -> None:
+    _move(conn, _ISSUE, changes, "issue", source, reason, on_hand_sign=-1)
+
+
+def _move(conn: Connection, stmt: Any, changes: Iterable[StockChange], kind: str, source: str,
+          reason: str | None, *, on_hand_sign: int) -> None:
+    now = utcnow()
+    applied = []
+    for c in _sorted(changes):
+        if c.quantity == 0:
+            continue
+        if conn.execute(stmt, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "now": now}).rowcount != 1:
+            # Reserved units are tracked exactly; a shortfall here is a bug, not bad input.
+            raise RuntimeError(f"{kind} of {c} found fewer units reserved than expected")
+        applied.append((c, kind, on_hand_sign * c.quantity, -c.quantity))
+    record(conn, applied, source=source, reason=reason)
+
+
+def record(conn: Connection, rows: Sequence[tuple[StockChange, str, int, int]], *, source: str,
+           reason: str | None = None, keys: Sequence[str | None] | None = None) -> None:
+    """Append ledger rows: (change, type, on-hand delta, reserved delta)."""
+    if not rows:
+        return
+    now = utcnow()
+    conn.execute(insert(movements), [
+        {"sku_id": c.sku_id, "location_id": c.location_id, "type": kind, "on_hand_delta": dh,
+         "reserved_delta": dr, "reason": reason, "source": source, "created_at": now,
+         "idempotency_key": keys[i] if keys else None}
+        for i, (c, kind, dh, dr) in enumerate(rows)
+    ])
+
+
+def lock_position(conn: Connection, sku_id: int, location_id: int) -> RowMapping:
+    """The position row, created at zero if new, locked for this transaction."""
+    conn.execute(
+        (_insert_ignore(conn)).values(sku_id=sku_id, location_id=location_id, on_hand=0, reserved=0,
+                                      safety_stock=0, updated_at=utcnow())
+    )
+    stmt = select(positions).where(positions.c.sku_id == sku_id, positions.c.location_id == location_id)
+    return conn.execute(stmt.with_for_update()).mappings().one()
+
+
+def _insert_ignore(conn: Connection) -> Any:
+    dialect_insert = postgresql.insert if is_postgres(conn) else sqlite.insert
+    return dialect_insert(positions).on_conflict_do_nothing()
+
+
+def set_position(conn: Connection, sku_id: int, location_id: int, **values: int) -> None:
+    conn.execute(update(positions).where(positions.c.sku_id == sku_id, positions.c.location_id == location_id)
+                 .values(**values, updated_at=utcnow()))
+
+
+def movement_key_exists(conn: Connection, key: str) -> bool:
+    return conn.execute(select(literal(1)).where(movements.c.idempotency_key == key)).first() is not None
+
+
+def _channel_location_filter(channel_id: int, all_locations: bool) -> Any:
+    if all_locations:
+        return literal(True)
+    return locations.c.id.in_(select(channel_locations.c.location_id)
+                              .where(channel_locations.c.channel_id == channel_id))
+
+
+def sellable_at(conn: Connection, *, channel_id: int, all_locations: bool, buffer: int,
+                sku_ids: Sequence[int], location_ids: Sequence[int] | None = None) -> list[RowMapping]:
+    """Per (location, SKU): what the channel may still take, for active locations feeding it."""
+    sellable = (positions.c.on_hand - positions.c.reserved - positions.c.safety_stock - buffer)
+    stmt = (
+        select(locations.c.id.label("location_id"), locations.c.code, locations.c.latitude,
+               locations.c.longitude, locations.c.capabilities, positions.c.sku_id,
+               sellable.label("sellable"))
+        .join(positions, positions.c.location_id == locations.c.id)
+        .where(locations.c.active.is_(True), positions.c.sku_id.in_(sku_ids),
+               _channel_location_filter(channel_id, all_locations))
+    )
+    if location_ids is not None:
+        stmt = stmt.where(locations.c.id.in_(location_ids))
+    return list(conn.execute(stmt).mappings())
+
+
+def feeding_locations(conn: Connection, *, channel_id: int, all_locations: bool,
+                      location_ids: Sequence[int] | None = None) -> list[RowMapping]:
+    stmt = (select(locations.c.id.label("location_id"), locations.c.code, locations.c.latitude,
+                   locations.c.longitude, locations.c.capabilities)
+            .where(locations.c.active.is_(True), _channel_location_filter(channel_id, all_locations)))
+    if location_ids is not None:
+        stmt = stmt.where(locations.c.id.in_(location_ids))
+    return list(conn.execute(stmt.order_by(locations.c.code)).mappings())
+
+
+def page_positions(conn: Connection, *, sku_id: int | None, location_id: int | None,
+                   after: tuple[str, str] | None, limit: int) -> list[RowMapping]:
+    stmt = (
+        select(skus.c.code.label("sku"), locations.c.code.label("location"), positions.c.on_hand,
+               positions.c.reserved, positions.c.safety_stock)
+        .join(skus, skus.c.id == positions.c.sku_id)
+        .join(locations, locations.c.id == positions.c.location_id)
+        .order_by(skus.c.code, locations.c.code).limit(limit)
+    )
+    if sku_id is not None:
+        stmt = stmt.where(positions.c.sku_id == sku_id)
+    if location_id is not None:
+        stmt = stmt.where(positions.c.location_id == location_id)
+    if after is not None:
+        stmt = stmt.where(or_(skus.c.code > after[0], and_(skus.c.code == after[0], locations.c.code > after[1])))
+    return list(conn.execute(stmt).mappings())
+
+
+def ledger_totals(conn: Connection) -> dict[tuple[int, int], tuple[int, int]]:
+    """Σ on-hand and reserved deltas per position: the ledger must agree with the positions."""
+    stmt = select(movements.c.sku_id, movements.c.location_id, func.sum(movements.c.on_hand_delta),
+                  func.sum(movements.c.reserved_delta)).group_by(movements.c.sku_id, movements.c.location_id)
+    return {(s, loc): (int(h), int(r)) for s, loc, h, r in conn.execute(stmt)}
+

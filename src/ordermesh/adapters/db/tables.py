@@ -1,0 +1,279 @@
+"""The schema, as typed SQLAlchemy 2 models.
+
+The models describe the tables (and feed Alembic); hot paths use SQLAlchemy Core statements against
+``Model.__table__`` so a reservation is one conditional UPDATE, never load-modify-save.
+Invariants that protect against oversell are also CHECK constraints, so a bug cannot commit them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Timestamp = DateTime(timezone=True)
+Json = JSON().with_variant(JSONB(), "postgresql")
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite only autoincrements INTEGER PRIMARY KEY
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: Json, list[Any]: Json, datetime: Timestamp}
+
+
+class Location(Base):
+    __tablename__ = "locations"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    capabilities: Mapped[list[Any]]
+    daily_capacity: Mapped[dict[str, Any]]
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime]
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    all_locations: Mapped[bool] = mapped_column(default=True)
+    buffer: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime]
+
+
+class ChannelLocation(Base):
+    """The locations that feed a channel when it is not fed by all of them."""
+
+    __tablename__ = "channel_locations"
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+
+
+class Sku(Base):
+    __tablename__ = "skus"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    weight_grams: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime]
+
+
+class InventoryPosition(Base):
+    __tablename__ = "inventory_positions"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("reserved <= on_hand", name="no_oversell"),
+        CheckConstraint("safety_stock >= 0", name="safety_stock_not_negative"),
+        Index("ix_inventory_positions_location", "location_id", "sku_id"),
+    )
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    on_hand: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    safety_stock: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime]
+
+
+class InventoryMovement(Base):
+    """The append-only ledger: every change of on hand or reserved is one row."""
+
+    __tablename__ = "inventory_movements"
+    __table_args__ = (Index("ix_inventory_movements_position", "sku_id", "location_id", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    type: Mapped[str] = mapped_column(String(10))
+    on_hand_delta: Mapped[int]
+    reserved_delta: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(100))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Reservation(Base):
+    """A cart hold (soft, expires by itself) until an order converts it or it is released."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (Index("ix_reservations_active_expiry", "status", "expires_at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    expires_at: Mapped[datetime]
+    order_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class ReservationLine(Base):
+    __tablename__ = "reservation_lines"
+    reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id"), primary_key=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    quantity: Mapped[int]
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "external_id", name="uq_orders_channel_external_id"),
+        Index("ix_orders_channel_status", "channel_id", "status", "id"),
+        Index("ix_orders_status", "status", "id"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    external_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(24))
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    customer: Mapped[dict[str, Any]]
+    delivery: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("cancelled + fulfilled <= quantity", name="quantities_add_up"),
+        Index("ix_order_lines_order", "order_id"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    line_no: Mapped[int]
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    quantity: Mapped[int]
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    cancelled: Mapped[int] = mapped_column(default=0)
+    fulfilled: Mapped[int] = mapped_column(default=0)
+
+
+class OrderHold(Base):
+    __tablename__ = "order_holds"
+    __table_args__ = (Index("ix_order_holds_order", "order_id"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    type: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+    released_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class FulfillmentOrder(Base):
+    __tablename__ = "fulfillment_orders"
+    __table_args__ = (
+        Index("ix_fulfillment_orders_order", "order_id"),
+        Index("ix_fulfillment_orders_location_status", "location_id", "status", "id"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    method: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(20))
+    pickup_code: Mapped[str | None] = mapped_column(String(6))
+    pickup_attempts: Mapped[int] = mapped_column(default=0)
+    details: Mapped[dict[str, Any]]  # carrier, tracking number, curbside spot, reject reason
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class FulfillmentOrderLine(Base):
+    __tablename__ = "fulfillment_order_lines"
+    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_not_negative"),)
+    fulfillment_order_id: Mapped[str] = mapped_column(ForeignKey("fulfillment_orders.id"), primary_key=True)
+    order_line_id: Mapped[str] = mapped_column(ForeignKey("order_lines.id"), primary_key=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    quantity: Mapped[int]
+
+
+class SourcingDecision(Base):
+    __tablename__ = "sourcing_decisions"
+    __table_args__ = (Index("ix_sourcing_decisions_order", "order_id", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    trigger: Mapped[str] = mapped_column(String(40))
+    strategy: Mapped[str] = mapped_column(String(40))
+    explanation: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class Event(Base):
+    """The transactional outbox. ``tx_id`` orders the feed safely on PostgreSQL (see service/events.py)."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_feed", "tx_id", "id"),
+        Index("ix_events_order", "order_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    tx_id: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(60))
+    occurred_at: Mapped[datetime]
+    order_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[int | None]
+    location_id: Mapped[int | None]
+    data: Mapped[dict[str, Any]]
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+    principal: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    scope: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, typed as a Table for SQLAlchemy Core statements."""
+    return cast(Table, model.__table__)

@@ -1,0 +1,129 @@
+"""The FastAPI application: routers, problem handlers, limits, and the cart-hold sweeper."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from ordermesh import __version__
+from ordermesh.bootstrap import Ordermesh, bootstrap
+from ordermesh.entrypoints.api import problems
+from ordermesh.entrypoints.api.routers import catalogue, events, fulfillment, inventory, orders
+from ordermesh.service.reservations import sweep_expired
+from ordermesh.settings import Settings
+
+log = logging.getLogger("ordermesh.api")
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413, whether or not the client sent Content-Length."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(scope, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._too_large(scope, send)
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        response = problems.problem(413, "payload-too-large", "Payload too large",
+                                    f"request bodies are limited to {self.max_bytes} bytes",
+                                    instance=scope.get("path"))
+        await response(scope, _no_receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+class Sweeper:
+    """Releases expired cart holds every few seconds in a background thread."""
+
+    def __init__(self, om: Ordermesh, interval: float) -> None:
+        self.om, self.interval = om, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ordermesh-sweeper", daemon=True)
+
+    def start(self) -> None:
+        if self.interval > 0:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                released = sweep_expired(self.om.uow)
+                if released:
+                    log.info("released %d expired cart holds", released)
+            except Exception:  # the sweeper must survive a database hiccup and try again
+                log.exception("sweeping expired cart holds failed")
+
+
+def create_app(settings: Settings | None = None, om: Ordermesh | None = None) -> FastAPI:
+    settings = settings or (om.settings if om else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        running = om or bootstrap(settings)
+        app.state.ordermesh = running
+        sweeper = Sweeper(running, settings.sweep_interval_seconds)
+        sweeper.start()
+        try:
+            yield
+        finally:
+            sweeper.stop()
+            if om is None:
+                running.close()
+
+    app = FastAPI(
+        title="Ordermesh",
+        version=__version__,
+        summary="Omnichannel order management: one real-time inventory, every channel.",
+        description="Errors are RFC 9457 problem+json; see `/problems/{type}` for each type. "
+                    "Authenticate with `Authorization: Bearer KEY`.",
+        lifespan=lifespan,
+    )
+    if om is not None:
+        app.state.ordermesh = om
+    problems.install(app)
+    for module in (catalogue, inventory, orders, fulfillment, events):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,53 @@
+"""Dependencies shared by the routers: the running Ordermesh, the caller's principal, paging."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Header, Query, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from ordermesh.bootstrap import Ordermesh
+from ordermesh.domain.errors import InvalidInput
+from ordermesh.service.access import Principal
+from ordermesh.service.unit_of_work import UnitOfWork
+
+
+def ordermesh(request: Request) -> Ordermesh:
+    om: Ordermesh = request.app.state.ordermesh
+    return om
+
+
+def unit_of_work(request: Request) -> UnitOfWork:
+    return ordermesh(request).uow
+
+
+def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    scheme, _, secret = (authorization or "").partition(" ")
+    found = ordermesh(request).keys.principal(secret.strip()) if scheme.lower() == "bearer" and secret else None
+    if found is None:
+        raise HTTPException(401, "a valid API key is required (Authorization: Bearer KEY)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return found
+
+
+def page_limit(request: Request, limit: Annotated[int | None, Query(ge=1)] = None) -> int:
+    settings = ordermesh(request).settings
+    if limit is None:
+        return settings.default_page_size
+    if limit > settings.max_page_size:
+        raise InvalidInput(f"limit: at most {settings.max_page_size} items per page", field="limit")
+    return limit
+
+
+UoW = Annotated[UnitOfWork, Depends(unit_of_work)]
+Who = Annotated[Principal, Depends(principal)]
+Limit = Annotated[int, Depends(page_limit)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+
+
+def json(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """Serialise with orjson: views are already JSON-ready, so response models need not re-validate."""
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers)

@@ -1,0 +1,258 @@
+"""Request and response schemas of the HTTP API (kept apart from tables and commands)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ordermesh.domain.catalogue import Capability, ChannelType, DeliveryMethod, LocationType
+from ordermesh.domain.fulfillment import RejectReason
+from ordermesh.domain.inventory import MAX_UNITS
+from ordermesh.domain.orders import MAX_LINE_QUANTITY, MAX_LINES_PER_ORDER
+from ordermesh.service import commands as c
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+Code = Annotated[str, Field(pattern=CODE_PATTERN, examples=["STORE-BER-01"])]
+Amount = Annotated[str, Field(pattern=r"^\d{1,15}(\.\d{1,4})?$", examples=["12.34"],
+                              description="A decimal string in the currency's minor-unit precision")]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Units = Annotated[int, Field(ge=1, le=MAX_LINE_QUANTITY)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocationUpsert(Strict):
+    name: Text
+    type: LocationType
+    latitude: Latitude
+    longitude: Longitude
+    postal_code: Annotated[str, Field(max_length=20)] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    capabilities: list[Capability] = Field(max_length=5)
+    daily_capacity: dict[DeliveryMethod, Annotated[int, Field(ge=0, le=MAX_UNITS)]] | None = None
+
+    def to_command(self, code: str) -> c.UpsertLocation:
+        return c.UpsertLocation(code=code, name=self.name, type=self.type.value, latitude=self.latitude,
+                                longitude=self.longitude, postal_code=self.postal_code, country=self.country,
+                                capabilities=[x.value for x in self.capabilities],
+                                daily_capacity={k.value: v for k, v in (self.daily_capacity or {}).items()})
+
+
+class ChannelUpsert(Strict):
+    name: Text
+    type: ChannelType
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
+    location_codes: list[Code] | None = Field(default=None, max_length=10_000,
+                                              description="Locations that feed this channel; absent: all")
+    buffer: Annotated[int, Field(ge=0, le=MAX_UNITS)] = Field(
+        default=0, description="Units held back per location from this channel")
+    sourcing_profile: Code | None = Field(default=None, description="Reserved for the sourcing engine")
+
+    def to_command(self, code: str) -> c.UpsertChannel:
+        return c.UpsertChannel(code=code, name=self.name, type=self.type.value, currency=self.currency,
+                               location_codes=self.location_codes, buffer=self.buffer)
+
+
+class SkuUpsert(Strict):
+    name: Text
+    weight_grams: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+
+    def to_command(self, code: str) -> c.UpsertSku:
+        return c.UpsertSku(code=code, name=self.name, weight_grams=self.weight_grams)
+
+
+class MovementIn(Strict):
+    sku: Code
+    location: Code
+    type: Literal["receive", "adjust", "count"]
+    quantity: Annotated[int, Field(ge=-MAX_UNITS, le=MAX_UNITS)]
+    reason: Annotated[str, Field(max_length=200)] | None = None
+
+
+class MovementsCreate(Strict):
+    movements: list[MovementIn] = Field(min_length=1, max_length=1000)
+
+    def to_command(self, source: str) -> c.RecordMovements:
+        return c.RecordMovements([c.Movement(m.sku, m.location, m.type, m.quantity, m.reason)
+                                  for m in self.movements], source=source)
+
+
+class SkuQuantityIn(Strict):
+    sku: Code
+    quantity: Units
+
+
+class ReservationCreate(Strict):
+    channel: Code
+    lines: list[SkuQuantityIn] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)
+    ttl_seconds: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = 900
+    location: Code | None = None
+
+    def to_command(self) -> c.HoldStock:
+        return c.HoldStock(self.channel, [c.SkuQuantity(x.sku, x.quantity) for x in self.lines],
+                           self.ttl_seconds, self.location)
+
+
+class AddressIn(Strict):
+    line1: Text
+    city: Text
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+
+class DeliveryIn(Strict):
+    method: DeliveryMethod
+    address: AddressIn | None = None
+    pickup_location: Code | None = None
+
+
+class CustomerIn(Strict):
+    email: Annotated[str, Field(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$", max_length=320)]
+    name: Text | None = None
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()./-]{3,30}$")] | None = None
+
+
+class OrderLineIn(Strict):
+    sku: Code
+    quantity: Units
+    unit_price: Amount
+
+
+class OrderCreate(Strict):
+    channel: Code
+    external_id: Annotated[str, Field(min_length=1, max_length=100)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    customer: CustomerIn
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)
+    delivery: DeliveryIn
+    reservation_id: Annotated[str, Field(max_length=32)] | None = None
+    notes: Annotated[str, Field(max_length=2000)] | None = None
+
+    def to_command(self) -> c.PlaceOrder:
+        d, a = self.delivery, self.delivery.address
+        address = c.Address(a.line1, a.city, a.postal_code, a.country, a.latitude, a.longitude) if a else None
+        return c.PlaceOrder(
+            channel=self.channel, external_id=self.external_id, currency=self.currency,
+            customer=c.Customer(self.customer.email, self.customer.name, self.customer.phone),
+            lines=[c.OrderLineInput(x.sku, x.quantity, x.unit_price) for x in self.lines],
+            delivery=c.Delivery(d.method.value, address, d.pickup_location),
+            reservation_id=self.reservation_id, notes=self.notes)
+
+
+class LineCancelIn(Strict):
+    line_id: Annotated[str, Field(max_length=32)]
+    quantity: Units
+
+
+class OrderCancel(Strict):
+    lines: list[LineCancelIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES_PER_ORDER)
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+class HoldCreate(Strict):
+    type: Literal["manual", "fraud", "address", "payment"] = "manual"
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class FulfillmentActionIn(Strict):
+    reason: RejectReason | None = None
+    carrier: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    tracking_number: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    spot: Annotated[str, Field(min_length=1, max_length=50)] | None = None
+    code: Annotated[str, Field(pattern=r"^\d{6}$")] | None = None
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    field: str | None = None
+
+
+class Totals(BaseModel):
+    subtotal: str
+    total: str
+    currency: str
+
+
+class FulfillmentLinePublic(BaseModel):
+    order_line_id: str
+    sku: str
+    quantity: int
+
+
+class FulfillmentOrderPublic(BaseModel):
+    id: str
+    order_id: str
+    location: str
+    method: DeliveryMethod
+    status: str
+    lines: list[FulfillmentLinePublic]
+    allowed_actions: list[str]
+    pickup_code: str | None = None
+    details: dict[str, Any]
+
+
+class OrderLinePublic(BaseModel):
+    id: str
+    sku: str
+    quantity: int
+    unit_price: str
+    line_total: str
+    cancelled_quantity: int
+    fulfilled_quantity: int
+    open_quantity: int
+
+
+class OrderPublic(BaseModel):
+    id: str
+    status: str
+    channel: str
+    external_id: str
+    currency: str
+    totals: Totals
+    customer: dict[str, Any]
+    delivery: dict[str, Any]
+    lines: list[OrderLinePublic]
+    fulfillment_orders: list[FulfillmentOrderPublic]
+    holds: list[dict[str, Any]]
+    sourcing: dict[str, Any] | None
+    timeline: list[dict[str, Any]] | None = None
+
+
+class AvailabilityLocation(BaseModel):
+    location: str
+    available: int
+
+
+class AvailabilityItem(BaseModel):
+    sku: str
+    available: int
+    locations: list[AvailabilityLocation]
+
+
+class AvailabilityPublic(BaseModel):
+    channel: str
+    items: list[AvailabilityItem]
+
+
+class ReservationPublic(BaseModel):
+    id: str
+    channel: str
+    status: str
+    expires_at: str
+    lines: list[dict[str, Any]]

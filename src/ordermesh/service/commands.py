@@ -1,0 +1,131 @@
+"""Commands: what a caller asks the service layer to do, already parsed and typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertLocation:
+    code: str
+    name: str
+    type: str
+    latitude: float
+    longitude: float
+    capabilities: list[str]
+    postal_code: str | None = None
+    country: str | None = None
+    daily_capacity: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertChannel:
+    code: str
+    name: str
+    type: str
+    currency: str
+    location_codes: list[str] | None = None
+    buffer: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertSku:
+    code: str
+    name: str
+    weight_grams: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    sku: str
+    location: str
+    type: str
+    quantity: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMovements:
+    movements: list[Movement]
+    source: str = "api"
+
+
+@dataclass(frozen=True, slots=True)
+class SkuQuantity:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class HoldStock:
+    channel: str
+    lines: list[SkuQuantity]
+    ttl_seconds: int
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineInput:
+    sku: str
+    quantity: int
+    unit_price: str
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    method: str
+    address: Address | None = None
+    pickup_location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    email: str
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    channel: str
+    external_id: str
+    currency: str
+    customer: Customer
+    lines: list[OrderLineInput]
+    delivery: Delivery
+    reservation_id: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineCancellation:
+    line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    order_id: str
+    lines: list[LineCancellation] | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentStep:
+    fulfillment_order_id: str
+    action: str
+    reason: str | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    spot: str | None = None
+    code: str | None = None

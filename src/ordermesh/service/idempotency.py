@@ -1,0 +1,65 @@
+"""Idempotency-Key semantics for every creating POST.
+
+Same key and same body → the stored response, replayed. Same key, other body → refused (422). A second
+request with the key while the first is still running → 409 at once (PostgreSQL: a transaction-scoped
+advisory lock on the key; SQLite: write transactions are serialised, so the second simply sees the
+first's stored response). The stored response is written in the same transaction as the change itself,
+so either both exist or neither does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from ordermesh.adapters.db import idempotency as db
+from ordermesh.domain.errors import IdempotencyInProgress, IdempotencyKeyReused, InvalidInput
+from ordermesh.service.access import Principal
+from ordermesh.service.unit_of_work import UnitOfWork
+
+MAX_KEY_LENGTH = 255
+Work = Callable[[Connection], tuple[int, dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def run(uow: UnitOfWork, who: Principal, key: str | None, request_hash: str, work: Work) -> Outcome:
+    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
+        raise InvalidInput(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
+    with uow.writing() as conn:
+        if key is not None:
+            stored = _claim(conn, who, key, request_hash)
+            if stored is not None:
+                return stored
+        status_code, body = work(conn)
+        if key is not None:
+            db.save(conn, who.key_id, key, request_hash, status_code, json.dumps(body, default=str))
+    return Outcome(status_code, body)
+
+
+def _claim(conn: Connection, who: Principal, key: str, request_hash: str) -> Outcome | None:
+    if not db.try_lock(conn, who.key_id, key):
+        raise IdempotencyInProgress("a request with this Idempotency-Key is still in progress; retry shortly",
+                                    field="Idempotency-Key")
+    record = db.find(conn, who.key_id, key)
+    if record is None:
+        return None
+    if record["request_hash"] != request_hash:
+        raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body",
+                                   field="Idempotency-Key")
+    return Outcome(record["status_code"], json.loads(record["response"]), replayed=True)

@@ -1,0 +1,45 @@
+"""Resolving the codes a request names into rows, with errors that name the field at fault."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.engine import Connection, RowMapping
+
+from ordermesh.adapters.db import catalogue
+from ordermesh.domain.errors import InvalidInput, NotFound
+from ordermesh.service.access import Principal
+
+
+def channel(conn: Connection, who: Principal, code: str, *, field: str = "channel") -> RowMapping:
+    who.check_channel(code)
+    row = catalogue.get(conn, "channel", code)
+    if row is None or not row["active"]:
+        raise InvalidInput(f"{field}: unknown or inactive channel {code!r}", field=field)
+    return row
+
+
+def location(conn: Connection, who: Principal, code: str, *, field: str = "location",
+             active_only: bool = True) -> RowMapping:
+    who.check_location(code, field=field)
+    row = catalogue.get(conn, "location", code)
+    if row is None or (active_only and not row["active"]):
+        raise InvalidInput(f"{field}: unknown or inactive location {code!r}", field=field)
+    return row
+
+
+def sku_ids(conn: Connection, codes: Sequence[str], field_of: Sequence[str]) -> dict[str, int]:
+    """Active SKU ids by code; an unknown SKU is refused naming its field (e.g. ``lines[2].sku``)."""
+    found = catalogue.ids_by_code(conn, "sku", codes)
+    for code, field in zip(codes, field_of, strict=True):
+        if code not in found:
+            raise InvalidInput(f"{field}: unknown or inactive SKU {code!r}", field=field, sku=code)
+    return found
+
+
+def location_by_code_or_404(conn: Connection, who: Principal, code: str) -> RowMapping:
+    who.check_location(code)
+    row = catalogue.get(conn, "location", code)
+    if row is None:
+        raise NotFound(f"location {code!r} not found", field="location")
+    return row

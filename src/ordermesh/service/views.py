@@ -1,0 +1,116 @@
+"""Read models: orders and fulfillment orders as the API and CLI show them.
+
+Views are plain JSON-ready dicts (money as decimal strings, times as ISO 8601), so that a stored
+idempotent response is byte-for-byte what the first caller saw.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from ordermesh.adapters.db import catalogue, outbox
+from ordermesh.adapters.db import orders as db
+from ordermesh.adapters.db.sql import as_utc
+from ordermesh.domain.catalogue import DeliveryMethod
+from ordermesh.domain.errors import NotFound
+from ordermesh.domain.fulfillment import FulfillmentStatus, allowed_actions
+from ordermesh.domain.money import format_amount
+from ordermesh.service.access import Principal, Role
+
+Row = Mapping[Any, Any]
+
+
+def iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def render_line(line: Row, currency: str) -> dict[str, Any]:
+    quantity, cancelled, fulfilled = line["quantity"], line.get("cancelled", 0), line.get("fulfilled", 0)
+    return {"id": line["id"], "sku": line["sku"], "quantity": quantity,
+            "unit_price": format_amount(line["unit_price_minor"], currency),
+            "line_total": format_amount(quantity * line["unit_price_minor"], currency),
+            "cancelled_quantity": cancelled, "fulfilled_quantity": fulfilled,
+            "open_quantity": quantity - cancelled - fulfilled}
+
+
+def render_fulfillment_order(fo: Row, fo_lines: Sequence[Row], *, show_code: bool) -> dict[str, Any]:
+    status, method = FulfillmentStatus(fo["status"]), DeliveryMethod(fo["method"])
+    view = {"id": fo["id"], "order_id": fo["order_id"], "location": fo["location"], "method": fo["method"],
+            "status": fo["status"],
+            "lines": [{"order_line_id": x["order_line_id"], "sku": x["sku"], "quantity": x["quantity"]}
+                      for x in fo_lines if x["quantity"] > 0],
+            "allowed_actions": [a.value for a in allowed_actions(status, method)],
+            "details": fo["details"] or {}, "created_at": iso(fo["created_at"]), "updated_at": iso(fo["updated_at"])}
+    if fo["pickup_code"] is not None and show_code:
+        view["pickup_code"] = fo["pickup_code"]
+    return view
+
+
+def render_order(order: Row, lines: Sequence[Row], fos: Sequence[Row], fo_lines: Sequence[Row], *,
+                 holds: Sequence[Row] = (), decisions: Sequence[Row] = (), timeline: Sequence[Row] | None = None,
+                 show_codes: bool = True) -> dict[str, Any]:
+    currency = order["currency"]
+    by_fo: dict[str, list[Row]] = defaultdict(list)
+    for x in fo_lines:
+        by_fo[x["fulfillment_order_id"]].append(x)
+    view: dict[str, Any] = {
+        "id": order["id"], "status": order["status"], "channel": order["channel"],
+        "external_id": order["external_id"], "currency": currency,
+        "totals": {"subtotal": format_amount(order["subtotal_minor"], currency),
+                   "total": format_amount(order["total_minor"], currency), "currency": currency},
+        "customer": order["customer"], "delivery": order["delivery"],
+        "lines": [render_line(x, currency) for x in lines],
+        "fulfillment_orders": [render_fulfillment_order(fo, by_fo[fo["id"]], show_code=show_codes) for fo in fos],
+        "holds": [render_hold(h) for h in holds],
+        "sourcing": render_sourcing(decisions),
+        "created_at": iso(order["created_at"]), "updated_at": iso(order["updated_at"]),
+    }
+    if timeline is not None:
+        view["timeline"] = [render_event(e) for e in timeline]
+    return view
+
+
+def render_hold(h: Row) -> dict[str, Any]:
+    return {"id": h["id"], "type": h["type"], "reason": h["reason"], "created_by": h["created_by"],
+            "created_at": iso(h["created_at"]), "released_at": iso(h["released_at"]),
+            "released_by": h["released_by"]}
+
+
+def render_sourcing(decisions: Sequence[Row]) -> dict[str, Any] | None:
+    if not decisions:
+        return None
+    latest = decisions[-1]
+    return {**latest["explanation"], "trigger": latest["trigger"], "decided_at": iso(latest["created_at"]),
+            "history": [{"trigger": d["trigger"], "strategy": d["strategy"], "decided_at": iso(d["created_at"]),
+                         "chosen": [c["location"] for c in d["explanation"]["candidates"] if c["chosen"]]}
+                        for d in decisions]}
+
+
+def render_event(e: Row) -> dict[str, Any]:
+    return {"id": e["id"], "type": e["type"], "occurred_at": iso(e["occurred_at"]), "data": e["data"]}
+
+
+def order_view(conn: Connection, who: Principal, order_id: str, *, timeline: bool = True) -> dict[str, Any]:
+    order = db.get_order(conn, order_id)
+    if order is None or not can_see_order(conn, who, order):
+        raise NotFound(f"order {order_id!r} not found", field="order_id")
+    fos = db.fulfillment_orders_of(conn, order_id)
+    return render_order(
+        order, db.lines_of(conn, order_id), fos, db.fulfillment_lines_of(conn, [f["id"] for f in fos]),
+        holds=db.holds_of(conn, order_id), decisions=db.decisions_of(conn, order_id),
+        timeline=outbox.for_order(conn, order_id) if timeline else None,
+        show_codes=who.role is not Role.LOCATION)
+
+
+def can_see_order(conn: Connection, who: Principal, order: Row) -> bool:
+    if who.role is Role.CHANNEL:
+        return bool(order["channel"] == who.scope)
+    if who.role is Role.LOCATION:
+        ids = catalogue.ids_by_code(conn, "location", [who.scope or ""], active_only=False)
+        return bool(ids) and db.order_has_location(conn, order["id"], next(iter(ids.values())))
+    return True

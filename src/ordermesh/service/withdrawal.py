@@ -1,0 +1,77 @@
+"""Taking units back off fulfillment orders: cancellation, rejection and expiry all end here.
+
+Units are withdrawn from the least progressed fulfillment orders first (an open one before one being
+picked), their reserved stock is released at that location, and a fulfillment order left with nothing
+to do is closed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from ordermesh.adapters.db import inventory as stock
+from ordermesh.adapters.db import orders as db
+from ordermesh.adapters.db import outbox
+from ordermesh.adapters.db.inventory import StockChange
+from ordermesh.domain.errors import Conflict
+from ordermesh.domain.fulfillment import HOLDING_STOCK, FulfillmentStatus
+
+Row = Mapping[Any, Any]
+_PROGRESS = {s: i for i, s in enumerate(FulfillmentStatus)}
+
+
+def withdraw(conn: Connection, order: Row, wanted: Mapping[str, int], *, reason: str,
+             close_as: FulfillmentStatus = FulfillmentStatus.CANCELLED) -> dict[str, list[tuple[str, int, int]]]:
+    """Withdraw ``wanted`` units per order line; returns per fulfillment order (line id, sku id, units)."""
+    fos = {f["id"]: f for f in db.fulfillment_orders_of(conn, order["id"])}
+    live = [x for x in db.fulfillment_lines_of(conn, list(fos))
+            if FulfillmentStatus(fos[x["fulfillment_order_id"]]["status"]) in HOLDING_STOCK and x["quantity"] > 0]
+    live.sort(key=lambda x: _PROGRESS[FulfillmentStatus(fos[x["fulfillment_order_id"]]["status"])])
+    taken: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    left = dict(wanted)
+    remaining_on_fo: dict[str, int] = defaultdict(int)
+    for x in live:
+        remaining_on_fo[x["fulfillment_order_id"]] += x["quantity"]
+    for x in live:
+        take = min(left.get(x["order_line_id"], 0), x["quantity"])
+        if take:
+            taken[x["fulfillment_order_id"]].append((x["order_line_id"], x["sku_id"], take))
+            db.set_fulfillment_line(conn, x["fulfillment_order_id"], x["order_line_id"], x["quantity"] - take)
+            remaining_on_fo[x["fulfillment_order_id"]] -= take
+            left[x["order_line_id"]] -= take
+    short = {line: q for line, q in left.items() if q > 0}
+    if short:
+        raise Conflict(f"lines {', '.join(sorted(short))}: those units have already left the location or are "
+                       "not allocated, so they cannot be withdrawn", field="lines", lines=sorted(short))
+    releases = [StockChange(sku, fos[fo_id]["location_id"], q) for fo_id, items in taken.items()
+                for _, sku, q in items]
+    stock.release(conn, releases, source=f"order:{order['id']}", reason=reason)
+    for fo_id in taken:
+        if remaining_on_fo[fo_id] == 0:
+            close(conn, order, fos[fo_id], close_as, reason=reason)
+    return taken
+
+
+def close(conn: Connection, order: Row, fo: Row, status: FulfillmentStatus, *, reason: str,
+          details: Mapping[str, Any] | None = None) -> None:
+    merged = {**(fo["details"] or {}), **(details or {})}
+    db.update_fulfillment_order(conn, fo["id"], status=status.value, details=merged)
+    outbox.append(conn, [{"type": f"fulfillment_order.{status.value}", "order_id": order["id"],
+                          "channel_id": order["channel_id"], "location_id": fo["location_id"],
+                          "data": {"fulfillment_order_id": fo["id"], "order_id": order["id"],
+                                   "from": fo["status"], "to": status.value, "reason": reason}}])
+
+
+def lines_of_fulfillment(conn: Connection, fo_id: str) -> list[Row]:
+    return [x for x in db.fulfillment_lines_of(conn, [fo_id]) if x["quantity"] > 0]
+
+
+def whole(fo_lines: Sequence[Row]) -> dict[str, int]:
+    wanted: dict[str, int] = defaultdict(int)
+    for x in fo_lines:
+        wanted[x["order_line_id"]] += x["quantity"]
+    return wanted

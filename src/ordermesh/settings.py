@@ -1,0 +1,24 @@
+"""Configuration, read from the environment once by the composition root (never at import time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var") / "ordermesh.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDERMESH_", extra="ignore")
+
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # Connections each worker process keeps open to PostgreSQL.
+    pool_size: int = 20
+    # SQLite synchronous mode: NORMAL survives a killed process; FULL also survives power loss.
+    sqlite_synchronous: str = "NORMAL"
+    # Seconds between sweeps of expired cart holds inside the server (0 turns the sweeper off).
+    sweep_interval_seconds: float = 5.0
+    max_body_bytes: int = 1_000_000
+    max_page_size: int = 500
+    default_page_size: int = 50
