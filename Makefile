@@ -39,7 +39,9 @@ test: lint
 	$(BIN)/pytest -q -p no:cacheprovider tests/concurrency; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest ran no concurrency tests"; exit 1; fi; exit $$rc
 
+# Needs wrk (Debian package) as the load generator and pgbench (PostgreSQL client) for the raw ceiling.
 bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench.run
 
 clean:

@@ -1,0 +1,51 @@
+-- Place 3-line orders with unique external ids and Idempotency-Keys.
+-- Env: OM_KEY (bearer key), OM_SKUS (count of SKUs named SKU-0000 …), OM_RUN (a run tag).
+local key = os.getenv("OM_KEY")
+local sku_count = tonumber(os.getenv("OM_SKUS") or "50")
+local run = os.getenv("OM_RUN") or "run"
+local threads = {}
+local counter = 0
+local tid = 0
+
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(tid * 7919 + os.time())
+end
+
+local function sku()
+  return string.format("SKU-%04d", math.random(0, sku_count - 1))
+end
+
+request = function()
+  counter = counter + 1
+  local id = string.format("%s-%d-%d", run, tid, counter)
+  local a, b, c = sku(), sku(), sku()
+  while b == a do b = sku() end
+  while c == a or c == b do c = sku() end
+  local lat = 47.5 + math.random() * 6.5
+  local lon = 6.0 + math.random() * 8.5
+  local body = string.format(
+    '{"channel":"web","external_id":"%s","currency":"EUR","customer":{"email":"b%d@example.com"},' ..
+    '"lines":[{"sku":"%s","quantity":1,"unit_price":"19.99"},{"sku":"%s","quantity":2,"unit_price":"5.00"},' ..
+    '{"sku":"%s","quantity":1,"unit_price":"42.50"}],"delivery":{"method":"ship","address":{"line1":"Hauptstr. 1",' ..
+    '"city":"Somewhere","postal_code":"10115","country":"DE","latitude":%.4f,"longitude":%.4f}}}',
+    id, counter, a, b, c, lat, lon)
+  return wrk.format("POST", "/api/v1/orders",
+    {["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json", ["Idempotency-Key"] = id}, body)
+end
+
+local statuses = {}
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("OM_RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f errors=%d non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end

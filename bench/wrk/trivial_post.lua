@@ -1,0 +1,16 @@
+-- POST the same size of JSON body to the trivial endpoint, so parsing costs are comparable.
+local body = '{"channel":"web","external_id":"x","currency":"EUR","customer":{"email":"b@example.com"},' ..
+  '"lines":[{"sku":"SKU-0001","quantity":1,"unit_price":"19.99"},{"sku":"SKU-0002","quantity":2,"unit_price":"5.00"},' ..
+  '{"sku":"SKU-0003","quantity":1,"unit_price":"42.50"}],"delivery":{"method":"ship","address":{"line1":"Hauptstr. 1",' ..
+  '"city":"Somewhere","postal_code":"10115","country":"DE","latitude":52.1,"longitude":9.2}}}'
+
+request = function()
+  return wrk.format("POST", "/trivial", {["Content-Type"] = "application/json"}, body)
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("OM_RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f errors=%d non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
