@@ -52,6 +52,7 @@ class Decision:
     strategy: str
     allocations: list[Allocation]
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    location_codes: dict[int, str] = field(default_factory=dict)
 
     def explanation(self) -> dict[str, Any]:
         return {"strategy": self.strategy, "candidates": self.candidates}
@@ -164,7 +165,7 @@ def source_order(
         for c in candidates
     ]
     explained.sort(key=lambda e: (not e["chosen"], e["excluded"] is not None, e["distance_km"] or 0.0))
-    return Decision(strategy, _allocate(chosen, demand), explained)
+    return Decision(strategy, _allocate(chosen, demand), explained, {c.location_id: c.code for c in chosen})
 
 
 def source_at_store(
@@ -193,4 +194,4 @@ def source_at_store(
         )
     explained = [{"location": store.code, "distance_km": None, "fillable_units": _fillable(store, demand),
                   "chosen": True, "excluded": None}]
-    return Decision("chosen_store", _allocate([store], demand), explained)
+    return Decision("chosen_store", _allocate([store], demand), explained, {store.location_id: store.code})

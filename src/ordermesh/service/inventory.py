@@ -38,6 +38,9 @@ def _apply(conn: Connection, i: int, m: Movement, sku_id: int, location_id: int,
     position = db.lock_position(conn, sku_id, location_id)
     delta = on_hand_delta(kind, m.quantity, position["on_hand"])
     on_hand = position["on_hand"] + delta
+    if on_hand > MAX_UNITS:  # also keeps the figure inside the database's integer column
+        raise InvalidInput(f"movements[{i}].quantity: {m.sku} at {m.location} would have {on_hand} on hand, "
+                           f"more than the {MAX_UNITS} a position may hold", field=f"movements[{i}].quantity")
     if on_hand < position["reserved"]:
         raise Conflict(
             f"movements[{i}]: {m.sku} at {m.location} would have {on_hand} on hand but "
@@ -109,7 +112,7 @@ def availability(conn: Connection, who: Principal, channel_code: str, skus: list
     channel = lookups.channel(conn, who, channel_code)
     ids = lookups.sku_ids(conn, skus, ["sku"] * len(skus))
     rows = db.sellable_at(conn, channel_id=channel["id"], all_locations=channel["all_locations"], buffer=0,
-                          sku_ids=list(ids.values()))
+                          sku_ids=list(ids.values()), with_codes=True)
     per_sku: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         available = max(0, r["sellable"] - channel["buffer"])

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db import catalogue
-from ordermesh.domain.errors import InvalidInput, NotFound
+from ordermesh.domain.errors import DuplicateOrder, InvalidInput, NotFound
 from ordermesh.service.access import Principal
 
 
@@ -16,6 +16,18 @@ def channel(conn: Connection, who: Principal, code: str, *, field: str = "channe
     row = catalogue.get(conn, "channel", code)
     if row is None or not row["active"]:
         raise InvalidInput(f"{field}: unknown or inactive channel {code!r}", field=field)
+    return row
+
+
+def channel_for_order(conn: Connection, who: Principal, code: str, external_id: str) -> RowMapping:
+    """The ordering channel, refusing an external id the channel already used."""
+    who.check_channel(code)
+    row = catalogue.channel_with_order(conn, code, external_id)
+    if row is None or not row["active"]:
+        raise InvalidInput(f"channel: unknown or inactive channel {code!r}", field="channel")
+    if row["existing_order_id"] is not None:
+        raise DuplicateOrder(f"external_id: channel {code} already has order {external_id} "
+                             f"({row['existing_order_id']})", field="external_id", order_id=row["existing_order_id"])
     return row
 
 

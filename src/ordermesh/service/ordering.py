@@ -18,9 +18,9 @@ from ordermesh.adapters.db import orders as db
 from ordermesh.adapters.db.inventory import StockChange
 from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.catalogue import DeliveryMethod
-from ordermesh.domain.errors import DuplicateOrder, InvalidInput
+from ordermesh.domain.errors import InvalidInput
 from ordermesh.domain.ids import new_id
-from ordermesh.domain.money import parse_amount
+from ordermesh.domain.money import MAX_MINOR, format_amount, parse_amount
 from ordermesh.domain.orders import OrderStatus
 from ordermesh.domain.sourcing import Allocation, Decision
 from ordermesh.service import lookups, reservations, sourcing
@@ -34,24 +34,24 @@ CREATED = 201
 
 def place_order(conn: Connection, who: Principal, cmd: PlaceOrder) -> tuple[int, dict[str, Any]]:
     who.require(Role.CHANNEL, action="place orders")
-    channel = lookups.channel(conn, who, cmd.channel)
+    channel = lookups.channel_for_order(conn, who, cmd.channel, cmd.external_id)
     if cmd.currency != channel["currency"]:
         raise InvalidInput(f"currency: {cmd.currency} is not the currency of channel {cmd.channel} "
                            f"({channel['currency']})", field="currency")
-    existing = db.find_by_external_id(conn, channel["id"], cmd.external_id)
-    if existing is not None:
-        raise DuplicateOrder(f"external_id: channel {cmd.channel} already has order {cmd.external_id} "
-                             f"({existing})", field="external_id", order_id=existing)
     sku_ids = lookups.sku_ids(conn, [x.sku for x in cmd.lines], [f"lines[{i}].sku" for i in range(len(cmd.lines))])
     prices = [parse_amount(x.unit_price, cmd.currency, field=f"lines[{i}].unit_price")
               for i, x in enumerate(cmd.lines)]
+    if sum(x.quantity * p for x, p in zip(cmd.lines, prices, strict=True)) > MAX_MINOR:
+        raise InvalidInput(f"lines: the order total exceeds the largest amount Ordermesh accepts "
+                           f"({format_amount(MAX_MINOR, cmd.currency)} {cmd.currency})", field="lines")
     method = DeliveryMethod(cmd.delivery.method)
     store, destination = _delivery_target(conn, who, cmd, channel, method)
 
     order_id = new_id("ord")
-    lines: list[dict[str, Any]] = [{"id": new_id("oln"), "order_id": order_id, "line_no": i + 1, "sku_id": sku_ids[x.sku],
-              "quantity": x.quantity, "unit_price_minor": prices[i], "cancelled": 0, "fulfilled": 0}
-             for i, x in enumerate(cmd.lines)]
+    lines: list[dict[str, Any]] = [
+        {"id": new_id("oln"), "order_id": order_id, "line_no": i + 1, "sku_id": sku_ids[x.sku],
+         "quantity": x.quantity, "unit_price_minor": prices[i], "cancelled": 0, "fulfilled": 0}
+        for i, x in enumerate(cmd.lines)]
     sku_codes = {v: k for k, v in sku_ids.items()}
     demand: Counter[int] = Counter()
     for line in lines:
@@ -67,7 +67,8 @@ def place_order(conn: Connection, who: Principal, cmd: PlaceOrder) -> tuple[int,
         decision = sourcing.reserve_best(conn, channel, remaining, method=method, destination=destination,
                                          sku_codes=sku_codes, source=f"order:{order_id}", store=store)
     allocations = held + decision.allocations
-    return CREATED, _write(conn, cmd, channel, order_id, lines, method, allocations, decision, sku_codes)
+    return CREATED, _write(conn, cmd, channel, order_id, lines, method, allocations, decision, sku_codes,
+                           held=bool(held))
 
 
 def _delivery_target(conn: Connection, who: Principal, cmd: PlaceOrder, channel: RowMapping,
@@ -113,7 +114,7 @@ def _use_hold(conn: Connection, cmd: PlaceOrder, channel: RowMapping, order_id: 
 
 def _write(conn: Connection, cmd: PlaceOrder, channel: RowMapping, order_id: str, lines: list[dict[str, Any]],
            method: DeliveryMethod, allocations: list[Allocation], decision: Decision,
-           sku_codes: dict[int, str]) -> dict[str, Any]:
+           sku_codes: dict[int, str], *, held: bool) -> dict[str, Any]:
     now = utcnow()
     subtotal = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
     order = {"id": order_id, "channel_id": channel["id"], "external_id": cmd.external_id,
@@ -122,7 +123,9 @@ def _write(conn: Connection, cmd: PlaceOrder, channel: RowMapping, order_id: str
              "created_at": now, "updated_at": now}
     db.insert_order(conn, order, lines)
     per_location = split_by_line(allocations, [(x["id"], x["sku_id"], x["quantity"]) for x in lines])
-    location_codes = catalogue.codes_by_id(conn, "location", per_location)
+    location_codes = decision.location_codes
+    if held:
+        location_codes = {**catalogue.codes_by_id(conn, "location", per_location), **location_codes}
     fos, fo_lines, fo_events = create_fulfillment_orders(conn, order, method, per_location, location_codes,
                                                          sku_codes)
     explanation = {**decision.explanation(), "reservation_id": cmd.reservation_id}

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db import inventory
@@ -21,17 +24,45 @@ from ordermesh.domain.sourcing import Candidate, Decision, source_at_store, sour
 ATTEMPTS = 4
 
 
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """What sourcing needs to know of a location besides its stock."""
+
+    version: int
+    code: str
+    latitude: float
+    longitude: float
+    capabilities: frozenset[str]
+
+
+# Per database engine: location id → its attributes at a version. Every order's stock query returns each
+# location's current version, so a changed location is re-read at once, never served stale.
+_SITES: WeakKeyDictionary[Engine, dict[int, _Site]] = WeakKeyDictionary()
+
+
+def _sites(conn: Connection, versions: dict[int, int]) -> dict[int, _Site]:
+    known = _SITES.setdefault(conn.engine, {})
+    stale = [i for i, v in versions.items() if i not in known or known[i].version != v]
+    if stale:
+        for r in inventory.location_attributes(conn, stale):
+            known[r["id"]] = _Site(r["version"], r["code"], r["latitude"], r["longitude"],
+                                   frozenset(r["capabilities"]))
+    return known
+
+
 def candidates(conn: Connection, channel: RowMapping, sku_ids: Sequence[int],
                location_ids: Sequence[int] | None = None) -> list[Candidate]:
     rows = inventory.sellable_at(conn, channel_id=channel["id"], all_locations=channel["all_locations"],
                                  buffer=channel["buffer"], sku_ids=sku_ids, location_ids=location_ids)
     stock: dict[int, dict[int, int]] = defaultdict(dict)
-    meta: dict[int, RowMapping] = {}
+    versions: dict[int, int] = {}
     for r in rows:
         stock[r["location_id"]][r["sku_id"]] = max(0, r["sellable"])
-        meta[r["location_id"]] = r
-    return [Candidate(i, m["code"], m["latitude"], m["longitude"], frozenset(m["capabilities"]), stock[i])
-            for i, m in sorted(meta.items(), key=lambda kv: kv[1]["code"])]
+        versions[r["location_id"]] = r["version"]
+    sites = _sites(conn, versions)
+    found = [Candidate(i, sites[i].code, sites[i].latitude, sites[i].longitude, sites[i].capabilities, stock[i])
+             for i in versions]
+    return sorted(found, key=lambda c: c.code)
 
 
 def reserve_best(

@@ -5,22 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db.sql import upsert, utcnow
-from ordermesh.adapters.db.tables import Channel, ChannelLocation, Location, Sku, table_of
+from ordermesh.adapters.db.tables import Channel, ChannelLocation, Location, Order, Sku, table_of
 
 locations = table_of(Location)
 channels = table_of(Channel)
 channel_locations = table_of(ChannelLocation)
 skus = table_of(Sku)
+orders = table_of(Order)
 
 TABLES = {"location": locations, "channel": channels, "sku": skus}
 
 
 def upsert_location(conn: Connection, code: str, values: dict[str, Any]) -> None:
-    upsert(conn, locations, {"code": code, **values, "active": True, "updated_at": utcnow()}, ["code"])
+    upsert(conn, locations, {"code": code, **values, "active": True, "version": 1, "updated_at": utcnow()}, ["code"])
 
 
 def upsert_sku(conn: Connection, code: str, values: dict[str, Any]) -> None:
@@ -41,12 +42,30 @@ def get(conn: Connection, kind: str, code: str) -> RowMapping | None:
     return conn.execute(select(table).where(table.c.code == code)).mappings().first()
 
 
-def ids_by_code(conn: Connection, kind: str, codes: Iterable[str], *, active_only: bool = True) -> dict[str, int]:
+_CHANNEL_WITH_ORDER = select(
+    channels,
+    select(orders.c.id).where(orders.c.channel_id == channels.c.id, orders.c.external_id == bindparam("external_id"))
+    .scalar_subquery().label("existing_order_id"),
+).where(channels.c.code == bindparam("code"))
+
+
+def channel_with_order(conn: Connection, code: str, external_id: str) -> RowMapping | None:
+    """The channel row plus ``existing_order_id``: the order it already has under ``external_id``, if any."""
+    return conn.execute(_CHANNEL_WITH_ORDER, {"code": code, "external_id": external_id}).mappings().first()
+
+
+def _ids_statement(kind: str, active_only: bool) -> Any:
     table = TABLES[kind]
-    stmt = select(table.c.code, table.c.id).where(table.c.code.in_(set(codes)))
-    if active_only:
-        stmt = stmt.where(table.c.active.is_(True))
-    return {code: id_ for code, id_ in conn.execute(stmt).all()}
+    stmt = select(table.c.code, table.c.id).where(table.c.code.in_(bindparam("codes", expanding=True)))
+    return stmt.where(table.c.active.is_(True)) if active_only else stmt
+
+
+# Prebuilt, so hot paths reuse one compiled statement instead of building and keying a new one per call.
+_IDS = {(kind, active): _ids_statement(kind, active) for kind in TABLES for active in (True, False)}
+
+
+def ids_by_code(conn: Connection, kind: str, codes: Iterable[str], *, active_only: bool = True) -> dict[str, int]:
+    return {code: id_ for code, id_ in conn.execute(_IDS[kind, active_only], {"codes": list(set(codes))}).all()}
 
 
 def codes_by_id(conn: Connection, kind: str, ids: Iterable[int]) -> dict[int, str]:
@@ -64,7 +83,10 @@ def page(conn: Connection, kind: str, after: str | None, limit: int) -> list[Row
 
 def deactivate(conn: Connection, kind: str, code: str) -> bool:
     table = TABLES[kind]
-    result = conn.execute(update(table).where(table.c.code == code).values(active=False, updated_at=utcnow()))
+    values: dict[str, Any] = {"active": False, "updated_at": utcnow()}
+    if "version" in table.c:
+        values["version"] = table.c.version + 1
+    result = conn.execute(update(table).where(table.c.code == code).values(**values))
     return result.rowcount == 1
 
 

@@ -10,10 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
 WRITE_OPTION = "ordermesh_write"
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# orjson for JSON columns: the sourcing explanation and event payloads are serialised on every order.
+JSON_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
 
 
 def is_sqlite_url(url: str) -> bool:
@@ -38,6 +47,7 @@ def make_engine(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "NOR
         max_overflow=pool_size,
         pool_pre_ping=False,
         pool_recycle=3600,
+        **JSON_CODEC,
     )
 
 
@@ -50,6 +60,7 @@ def _sqlite_engine(url: str, pool_size: int, synchronous: str) -> Engine:
         connect_args={"timeout": 60, "check_same_thread": False},
         pool_size=pool_size,
         max_overflow=pool_size,
+        **JSON_CODEC,
     )
 
     @event.listens_for(engine, "connect")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db.sql import is_postgres, utcnow
@@ -18,14 +18,18 @@ def try_lock(conn: Connection, principal: str, key: str) -> bool:
     if not is_postgres(conn):
         return True
     lock_id = zlib.crc32(f"{principal}\x00{key}".encode()) - 2**31
-    return bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_id}).scalar())
+    return bool(conn.execute(_LOCK, {"k": lock_id}).scalar())
+
+
+_FIND = select(records).where(records.c.principal == bindparam("p"), records.c.key == bindparam("k"))
+_SAVE = insert(records)
+_LOCK = text("SELECT pg_try_advisory_xact_lock(:k)")
 
 
 def find(conn: Connection, principal: str, key: str) -> RowMapping | None:
-    stmt = select(records).where(records.c.principal == principal, records.c.key == key)
-    return conn.execute(stmt).mappings().first()
+    return conn.execute(_FIND, {"p": principal, "k": key}).mappings().first()
 
 
 def save(conn: Connection, principal: str, key: str, request_hash: str, status_code: int, response: str) -> None:
-    conn.execute(insert(records).values(principal=principal, key=key, request_hash=request_hash,
-                                        status_code=status_code, response=response, created_at=utcnow()))
+    conn.execute(_SAVE, {"principal": principal, "key": key, "request_hash": request_hash,
+                         "status_code": status_code, "response": response, "created_at": utcnow()})

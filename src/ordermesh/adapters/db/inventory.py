@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import product
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
@@ -66,6 +67,9 @@ _ISSUE = (
 )
 
 
+_INSERT_MOVEMENTS = insert(movements)
+
+
 def reserve(conn: Connection, changes: Iterable[StockChange], *, buffer: int, source: str) -> list[StockChange]:
     """Reserve every change or report the ones that no longer fit (the caller rolls back)."""
     now = utcnow()
@@ -112,7 +116,7 @@ def record(conn: Connection, rows: Sequence[tuple[StockChange, str, int, int]], 
     if not rows:
         return
     now = utcnow()
-    conn.execute(insert(movements), [
+    conn.execute(_INSERT_MOVEMENTS, [
         {"sku_id": c.sku_id, "location_id": c.location_id, "type": kind, "on_hand_delta": dh,
          "reserved_delta": dr, "reason": reason, "source": source, "created_at": now,
          "idempotency_key": keys[i] if keys else None}
@@ -151,20 +155,42 @@ def _channel_location_filter(channel_id: int, all_locations: bool) -> Any:
                               .where(channel_locations.c.channel_id == channel_id))
 
 
+def _sellable_statement(all_locations: bool, by_location: bool, with_codes: bool) -> Any:
+    sellable = positions.c.on_hand - positions.c.reserved - positions.c.safety_stock - bindparam("buffer")
+    columns = [positions.c.location_id, locations.c.version, positions.c.sku_id, sellable.label("sellable")]
+    if with_codes:
+        columns.append(locations.c.code)
+    stmt = (select(*columns).join(positions, positions.c.location_id == locations.c.id)
+            .where(locations.c.active.is_(True), positions.c.sku_id.in_(bindparam("skus", expanding=True))))
+    if not all_locations:
+        stmt = stmt.where(locations.c.id.in_(select(channel_locations.c.location_id)
+                                             .where(channel_locations.c.channel_id == bindparam("channel"))))
+    if by_location:
+        stmt = stmt.where(locations.c.id.in_(bindparam("locations", expanding=True)))
+    return stmt
+
+
+_SELLABLE = {flags: _sellable_statement(*flags) for flags in product((True, False), repeat=3)}
+
+
 def sellable_at(conn: Connection, *, channel_id: int, all_locations: bool, buffer: int,
-                sku_ids: Sequence[int], location_ids: Sequence[int] | None = None) -> list[RowMapping]:
-    """Per (location, SKU): what the channel may still take, for active locations feeding it."""
-    sellable = (positions.c.on_hand - positions.c.reserved - positions.c.safety_stock - buffer)
-    stmt = (
-        select(locations.c.id.label("location_id"), locations.c.code, locations.c.latitude,
-               locations.c.longitude, locations.c.capabilities, positions.c.sku_id,
-               sellable.label("sellable"))
-        .join(positions, positions.c.location_id == locations.c.id)
-        .where(locations.c.active.is_(True), positions.c.sku_id.in_(sku_ids),
-               _channel_location_filter(channel_id, all_locations))
-    )
+                sku_ids: Sequence[int], location_ids: Sequence[int] | None = None,
+                with_codes: bool = False) -> list[RowMapping]:
+    """Per (location, SKU): what the channel may still take, for active locations feeding it.
+
+    The hot path of every order: integers only (location id, its version, SKU id, units). Callers keep
+    the locations' other attributes in a cache checked against ``version``; ``with_codes`` adds the code.
+    """
+    stmt = _SELLABLE[all_locations, location_ids is not None, with_codes]
+    params: dict[str, Any] = {"buffer": buffer, "skus": list(sku_ids), "channel": channel_id}
     if location_ids is not None:
-        stmt = stmt.where(locations.c.id.in_(location_ids))
+        params["locations"] = list(location_ids)
+    return list(conn.execute(stmt, params).mappings())
+
+
+def location_attributes(conn: Connection, location_ids: Sequence[int]) -> list[RowMapping]:
+    stmt = select(locations.c.id, locations.c.version, locations.c.code, locations.c.latitude,
+                  locations.c.longitude, locations.c.capabilities).where(locations.c.id.in_(location_ids))
     return list(conn.execute(stmt).mappings())
 
 

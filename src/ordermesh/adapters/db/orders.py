@@ -33,22 +33,27 @@ locations = table_of(Location)
 channels = table_of(Channel)
 
 
+_INSERT = {name: insert(table) for name, table in
+           (("orders", orders), ("lines", lines), ("fos", fos), ("fo_lines", fo_lines), ("decisions", decisions))}
+
+
 def insert_order(conn: Connection, order: dict[str, Any], order_lines: Sequence[dict[str, Any]]) -> None:
-    conn.execute(insert(orders), [order])
-    conn.execute(insert(lines), list(order_lines))
+    conn.execute(_INSERT["orders"], order)
+    conn.execute(_INSERT["lines"], list(order_lines))
 
 
 def insert_fulfillment(conn: Connection, new_fos: Sequence[dict[str, Any]],
                        new_lines: Sequence[dict[str, Any]]) -> None:
     if new_fos:
-        conn.execute(insert(fos), list(new_fos))
+        conn.execute(_INSERT["fos"], list(new_fos))
     if new_lines:
-        conn.execute(insert(fo_lines), list(new_lines))
+        conn.execute(_INSERT["fo_lines"], list(new_lines))
 
 
 def insert_decision(conn: Connection, order_id: str, trigger: str, explanation: dict[str, Any]) -> None:
-    conn.execute(insert(decisions).values(order_id=order_id, trigger=trigger, strategy=explanation["strategy"],
-                                          explanation=explanation, created_at=utcnow()))
+    conn.execute(_INSERT["decisions"], {"order_id": order_id, "trigger": trigger,
+                                        "strategy": explanation["strategy"], "explanation": explanation,
+                                        "created_at": utcnow()})
 
 
 def lock_order(conn: Connection, order_id: str) -> RowMapping | None:

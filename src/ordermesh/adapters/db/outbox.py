@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, literal, literal_column, select, tuple_
+from sqlalchemy import bindparam, insert, literal, literal_column, select, tuple_
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -26,16 +26,27 @@ _PG_TX_ID: ColumnElement[int] = literal_column("pg_current_xact_id()::text::bigi
 _PG_SAFE_HORIZON: ColumnElement[int] = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
+def _insert(tx_id: ColumnElement[int]) -> Any:
+    return insert(events).values(
+        tx_id=tx_id, type=bindparam("type"), data=bindparam("data"), order_id=bindparam("order_id"),
+        channel_id=bindparam("channel_id"), location_id=bindparam("location_id"),
+        occurred_at=bindparam("occurred_at"))
+
+
+# Built once: a statement whose shape never changes is compiled once and then served from the cache.
+_INSERT_PG = _insert(_PG_TX_ID)
+_INSERT_SQLITE = _insert(literal(0))
+
+
 def append(conn: Connection, items: Sequence[dict[str, Any]]) -> None:
     """Each item: type, data, and optionally order_id, channel_id, location_id."""
     if not items:
         return
-    tx_id = _PG_TX_ID if is_postgres(conn) else literal(0)
     now = utcnow()
     rows = [{"type": e["type"], "data": e["data"], "order_id": e.get("order_id"),
-             "channel_id": e.get("channel_id"), "location_id": e.get("location_id"),
-             "occurred_at": now, "tx_id": tx_id} for e in items]
-    conn.execute(insert(events).values(rows))
+             "channel_id": e.get("channel_id"), "location_id": e.get("location_id"), "occurred_at": now}
+            for e in items]
+    conn.execute(_INSERT_PG if is_postgres(conn) else _INSERT_SQLITE, rows)
 
 
 def page(conn: Connection, *, after: tuple[int, int], limit: int, channel_id: int | None = None,

@@ -25,8 +25,10 @@ def is_postgres(conn: Connection) -> bool:
 
 
 def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: Sequence[str]) -> None:
-    """INSERT … ON CONFLICT (keys) DO UPDATE, on either database."""
+    """INSERT … ON CONFLICT (keys) DO UPDATE, on either database; a ``version`` column is bumped."""
     dialect_insert = postgresql.insert if is_postgres(conn) else sqlite.insert
     stmt = dialect_insert(table).values(**values)
-    update = {k: stmt.excluded[k] for k in values if k not in keys}
+    update: dict[str, Any] = {k: stmt.excluded[k] for k in values if k not in keys}
+    if "version" in table.c:
+        update["version"] = table.c.version + 1
     conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update))

@@ -58,6 +58,8 @@ class Location(Base):
     capabilities: Mapped[list[Any]]
     daily_capacity: Mapped[dict[str, Any]]
     active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on every change, so processes may cache a location's attributes and notice when they go stale.
+    version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime]
 
 

@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ordermesh.adapters.db import migrate
 from ordermesh.bootstrap import Ordermesh, bootstrap
 from ordermesh.domain.errors import DomainError
 from ordermesh.service import api_keys, demo, inventory, queries, reservations
@@ -49,6 +48,8 @@ def _fail(exc: DomainError) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations to the database in ORDERMESH_DATABASE_URL."""
+    from ordermesh.adapters.db import migrate  # Alembic is slow to import; only these commands need it
+
     settings = Settings()
     migrate.upgrade(settings.database_url)
     console.print(f"database at [bold]{_redacted(settings.database_url)}[/bold] is up to date")
@@ -57,6 +58,8 @@ def db_upgrade() -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Fail if the models and the migrations disagree."""
+    from ordermesh.adapters.db import migrate
+
     migrate.check(Settings().database_url)
     console.print("models and migrations agree")
 
@@ -219,7 +222,7 @@ def serve(
 
     settings = Settings()
     if migrate_first:
-        migrate.upgrade(settings.database_url)
+        db_upgrade()
     err.print(f"Ordermesh on http://{host}:{port}  (docs: http://{host}:{port}/docs, "
               f"database: {_redacted(settings.database_url)}, workers: {workers})")
     uvicorn.run("ordermesh.entrypoints.api.app:create_app", factory=True, host=host, port=port, workers=workers,
@@ -232,8 +235,7 @@ def demo_command(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Migrate, seed the demo retailer, create an admin key, print it, and serve."""
-    settings = Settings()
-    migrate.upgrade(settings.database_url)
+    db_upgrade()
     seed_demo()
     om = _ordermesh()
     _, secret = api_keys.create_key(om.uow, "admin", label="make demo")
