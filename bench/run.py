@@ -153,8 +153,8 @@ def report(results: list[dict[str, object]]) -> str:
     md = ["| database | measure | rate/s | p50 ms | p99 ms | ceiling | ratio |", "|---|---|---|---|---|---|---|"]
 
     def row(db: str, measure: str, load: Load | None, rate: float, ceiling: float, ceiling_name: str) -> None:
-        cells = [db, measure, f"{rate:,.0f}", f"{load.p50_ms:.1f}" if load else "", f"{load.p99_ms:.1f}" if load else "",
-                 f"{ceiling:,.0f} ({ceiling_name})", f"{rate / ceiling:.0%}"]
+        p50, p99 = (f"{load.p50_ms:.1f}", f"{load.p99_ms:.1f}") if load else ("", "")
+        cells = [db, measure, f"{rate:,.0f}", p50, p99, f"{ceiling:,.0f} ({ceiling_name})", f"{rate / ceiling:.0%}"]
         table.add_row(*cells)
         md.append("| " + " | ".join(cells) + " |")
 

@@ -13,8 +13,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERMESH_", extra="ignore")
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    # Connections each worker process keeps open to PostgreSQL.
-    pool_size: int = 20
+    # Connections each worker process keeps open (up to half as many again under bursts). Four workers
+    # at the default stay well inside PostgreSQL's default max_connections of 100.
+    pool_size: int = 12
     # SQLite synchronous mode: NORMAL survives a killed process; FULL also survives power loss.
     sqlite_synchronous: str = "NORMAL"
     # Seconds between sweeps of expired cart holds inside the server (0 turns the sweeper off).

@@ -152,7 +152,9 @@ def source_order(
         )
     dist = {c.location_id: _distance(c, destination) for c in candidates}
     chosen = _choose_locations(eligible, demand, dist)
-    chosen_ids = {c.location_id for c in chosen}
+    allocations = _allocate(chosen, demand)
+    # The greedy fill may pick a location whose units nearer ones then cover: "chosen" means it ships.
+    chosen_ids = {a.location_id for a in allocations}
     strategy = "fewest_splits_then_nearest" if destination else "fewest_splits"
     explained = [
         {
@@ -165,7 +167,7 @@ def source_order(
         for c in candidates
     ]
     explained.sort(key=lambda e: (not e["chosen"], e["excluded"] is not None, e["distance_km"] or 0.0))
-    return Decision(strategy, _allocate(chosen, demand), explained, {c.location_id: c.code for c in chosen})
+    return Decision(strategy, allocations, explained, {c.location_id: c.code for c in chosen})
 
 
 def source_at_store(

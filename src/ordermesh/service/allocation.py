@@ -23,16 +23,18 @@ Row = Mapping[Any, Any]
 def split_by_line(allocations: Sequence[Allocation], lines: Sequence[tuple[str, int, int]]
                   ) -> dict[int, list[tuple[str, int, int]]]:
     """Per location: (order line id, sku id, units). ``lines`` are (line id, sku id, units wanted)."""
-    pool: dict[int, list[list[int]]] = defaultdict(list)  # sku → [[location, units left]]
+    # sku → {location: units left}. A cart hold and fresh sourcing may both allocate one SKU at one
+    # location; merged here, so a line gets one fulfillment line per location, never two.
+    pool: dict[int, dict[int, int]] = defaultdict(dict)
     for a in allocations:
-        pool[a.sku_id].append([a.location_id, a.quantity])
+        pool[a.sku_id][a.location_id] = pool[a.sku_id].get(a.location_id, 0) + a.quantity
     per_location: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     for line_id, sku_id, wanted in lines:
-        for slot in pool[sku_id]:
-            take = min(wanted, slot[1])
+        for location_id, left in pool[sku_id].items():
+            take = min(wanted, left)
             if take:
-                per_location[slot[0]].append((line_id, sku_id, take))
-                slot[1] -= take
+                per_location[location_id].append((line_id, sku_id, take))
+                pool[sku_id][location_id] -= take
                 wanted -= take
     return per_location
 

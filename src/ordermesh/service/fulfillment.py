@@ -123,7 +123,27 @@ def _reject(conn: Connection, order: RowMapping, fo: RowMapping, reason: str | N
     items = lines_of_fulfillment(conn, fo["id"])
     withdraw(conn, order, whole(items), reason=f"rejected:{code.value}", close_as=FulfillmentStatus.REJECTED)
     db.update_fulfillment_order(conn, fo["id"], details={**(fo["details"] or {}), "reject_reason": code.value})
+    if code is RejectReason.NOT_FOUND:
+        _write_off_unfound(conn, fo, {x["sku_id"]: x["sku"] for x in items})
     resource(conn, order, fo, items)
+
+
+def _write_off_unfound(conn: Connection, fo: RowMapping, skus: dict[int, str]) -> None:
+    """"Not found" means the store's count was wrong: nothing more of those SKUs is offered there.
+
+    On hand drops to what other orders still hold (it cannot go below reserved); a recount restores it.
+    """
+    for sku_id, sku in sorted(skus.items()):
+        position = stock.lock_position(conn, sku_id, fo["location_id"])
+        delta = position["reserved"] - position["on_hand"]
+        if delta < 0:
+            stock.set_position(conn, sku_id, fo["location_id"], on_hand=position["reserved"])
+            stock.record(conn, [(StockChange(sku_id, fo["location_id"], -delta), "adjust", delta, 0)],
+                         source=f"fulfillment:{fo['id']}", reason="not found when rejected")
+            outbox.append(conn, [{"type": "inventory.moved", "location_id": fo["location_id"],
+                                  "data": {"sku": sku, "location": fo["location"], "type": "adjust",
+                                           "delta": delta, "on_hand": position["reserved"],
+                                           "reason": "not found when rejected"}}])
 
 
 def resource(conn: Connection, order: RowMapping, fo: RowMapping, items: list[Any]) -> None:

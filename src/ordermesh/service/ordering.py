@@ -18,7 +18,7 @@ from ordermesh.adapters.db import orders as db
 from ordermesh.adapters.db.inventory import StockChange
 from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.catalogue import DeliveryMethod
-from ordermesh.domain.errors import InvalidInput
+from ordermesh.domain.errors import DuplicateOrder, InvalidInput
 from ordermesh.domain.ids import new_id
 from ordermesh.domain.money import MAX_MINOR, format_amount, parse_amount
 from ordermesh.domain.orders import OrderStatus
@@ -121,7 +121,10 @@ def _write(conn: Connection, cmd: PlaceOrder, channel: RowMapping, order_id: str
              "status": OrderStatus.CONFIRMED.value, "currency": cmd.currency, "subtotal_minor": subtotal,
              "total_minor": subtotal, "customer": _customer(cmd), "delivery": _delivery(cmd),
              "created_at": now, "updated_at": now}
-    db.insert_order(conn, order, lines)
+    if not db.insert_order(conn, order, lines):  # a concurrent request captured this external_id first
+        existing = db.find_by_external_id(conn, channel["id"], cmd.external_id)
+        raise DuplicateOrder(f"external_id: channel {cmd.channel} already has order {cmd.external_id} "
+                             f"({existing})", field="external_id", order_id=existing)
     per_location = split_by_line(allocations, [(x["id"], x["sku_id"], x["quantity"]) for x in lines])
     location_codes = decision.location_codes
     if held:

@@ -44,7 +44,7 @@ def make_engine(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "NOR
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size // 2,
         pool_pre_ping=False,
         pool_recycle=3600,
         **JSON_CODEC,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import exists, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db.sql import utcnow
@@ -36,10 +37,22 @@ channels = table_of(Channel)
 _INSERT = {name: insert(table) for name, table in
            (("orders", orders), ("lines", lines), ("fos", fos), ("fo_lines", fo_lines), ("decisions", decisions))}
 
+# INSERT … ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id, per dialect. RETURNING, because
+# SQLAlchemy's rowcount is only meaningful for UPDATE and DELETE (it is -1 for an INSERT on psycopg).
+_INSERT_NEW_ORDER = {name: dialect.insert(orders).on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+                     .returning(orders.c.id) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
-def insert_order(conn: Connection, order: dict[str, Any], order_lines: Sequence[dict[str, Any]]) -> None:
-    conn.execute(_INSERT["orders"], order)
+
+def insert_order(conn: Connection, order: dict[str, Any], order_lines: Sequence[dict[str, Any]]) -> bool:
+    """Insert the order and its lines; False, writing nothing, if its channel already has the external_id.
+
+    Two requests with one external_id can both pass an earlier lookup; the unique constraint decides
+    (PostgreSQL waits for the other transaction, then skips the row), instead of an IntegrityError.
+    """
+    if conn.execute(_INSERT_NEW_ORDER[conn.dialect.name], order).first() is None:
+        return False
     conn.execute(_INSERT["lines"], list(order_lines))
+    return True
 
 
 def insert_fulfillment(conn: Connection, new_fos: Sequence[dict[str, Any]],

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from ordermesh.bootstrap import Ordermesh, bootstrap
 from ordermesh.domain.errors import DomainError
@@ -167,7 +167,10 @@ def orders_list(
     except DomainError as exc:
         _fail(exc)
         return
-    table = Table("order", "channel", "external id", "status", "method", "customer", "created")
+    # The id is what one copies into `orders show`: never folded or cut short, whatever the terminal width.
+    widest_id = max((len(o["id"]) for o in page["items"]), default=5)
+    table = Table(Column("order", no_wrap=True, min_width=widest_id), "channel", "external id", "status", "method",
+                  "customer", "created")
     for o in page["items"]:
         table.add_row(o["id"], o["channel"], o["external_id"], o["status"], o["delivery_method"] or "",
                       o["customer_email"] or "", o["created_at"][:19])
