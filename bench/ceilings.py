@@ -26,7 +26,7 @@ PGBENCH_SCRIPT = r"""
 \set lat random(475, 540)
 \set lon random(60, 145)
 BEGIN;
-SELECT replace(gen_random_uuid()::text, '-', '') AS oid \gset
+SELECT substr(replace(gen_random_uuid()::text, '-', ''), 1, 24) AS oid \gset
 SELECT p.location_id AS loc FROM inventory_positions p JOIN locations l ON l.id = p.location_id
   WHERE p.sku_id IN (:s1, :s2, :s3) AND l.active AND p.on_hand - p.reserved - p.safety_stock >= 2
   GROUP BY p.location_id, l.latitude, l.longitude HAVING count(*) = 3

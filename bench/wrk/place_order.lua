@@ -5,7 +5,7 @@ local sku_count = tonumber(os.getenv("OM_SKUS") or "50")
 local run = os.getenv("OM_RUN") or "run"
 local threads = {}
 local counter = 0
-local tid = 0
+-- `tid` is a global that setup() gives each thread (a local here would shadow it).
 
 function setup(thread)
   thread:set("tid", #threads + 1)

@@ -44,6 +44,16 @@ def create_fulfillment_orders(
     location_codes: Mapping[int, str], sku_codes: Mapping[int, str],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Insert one fulfillment order per location; returns (rows, line rows, events)."""
+    fos, fo_lines, events = build_fulfillment_orders(order, method, per_location, location_codes, sku_codes)
+    db.insert_fulfillment(conn, fos, fo_lines)
+    return fos, fo_lines, events
+
+
+def build_fulfillment_orders(
+    order: Row, method: DeliveryMethod, per_location: Mapping[int, list[tuple[str, int, int]]],
+    location_codes: Mapping[int, str], sku_codes: Mapping[int, str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """One fulfillment order per location, as rows and line rows not yet written, and their events."""
     now = utcnow()
     fos, fo_lines, events = [], [], []
     for location_id, items in sorted(per_location.items()):
@@ -61,7 +71,6 @@ def create_fulfillment_orders(
                                 "location": location_codes[location_id], "method": method.value,
                                 "lines": [{"order_line_id": li, "sku": sku_codes[s], "quantity": q}
                                           for li, s, q in items]}})
-    db.insert_fulfillment(conn, fos, fo_lines)
     return fos, fo_lines, events
 
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -23,6 +23,7 @@ from ordermesh.service.access import Principal
 from ordermesh.service.unit_of_work import UnitOfWork
 
 MAX_KEY_LENGTH = 255
+P = TypeVar("P")
 Work = Callable[[Connection], tuple[int, dict[str, Any]]]
 
 
@@ -39,8 +40,7 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
 
 def run(uow: UnitOfWork, who: Principal, key: str | None, request_hash: str, work: Work) -> Outcome:
-    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
-        raise InvalidInput(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
+    _check_key(key)
     with uow.writing() as conn:
         if key is not None:
             stored = _claim(conn, who, key, request_hash)
@@ -52,10 +52,41 @@ def run(uow: UnitOfWork, who: Principal, key: str | None, request_hash: str, wor
     return Outcome(status_code, body)
 
 
+def run_planned(uow: UnitOfWork, who: Principal, key: str | None, request_hash: str,
+                prepare: Callable[[Connection], P], apply: Callable[[Connection, P], tuple[int, dict[str, Any]]],
+                ) -> Outcome:
+    """Like ``run``, but the work is planned on a read snapshot first and only applied under the write lock.
+
+    A stored response found while planning is replayed without taking any lock; the key is claimed
+    again inside the write transaction, which is what decides.
+    """
+    _check_key(key)
+    with uow.reading() as conn:
+        if key is not None and (stored := _stored(conn, who, key, request_hash)) is not None:
+            return stored
+        planned = prepare(conn)
+    with uow.writing() as conn:
+        if key is not None and (stored := _claim(conn, who, key, request_hash)) is not None:
+            return stored
+        status_code, body = apply(conn, planned)
+        if key is not None:
+            db.save(conn, who.key_id, key, request_hash, status_code, json.dumps(body, default=str))
+    return Outcome(status_code, body)
+
+
+def _check_key(key: str | None) -> None:
+    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
+        raise InvalidInput(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
+
+
 def _claim(conn: Connection, who: Principal, key: str, request_hash: str) -> Outcome | None:
     if not db.try_lock(conn, who.key_id, key):
         raise IdempotencyInProgress("a request with this Idempotency-Key is still in progress; retry shortly",
                                     field="Idempotency-Key")
+    return _stored(conn, who, key, request_hash)
+
+
+def _stored(conn: Connection, who: Principal, key: str, request_hash: str) -> Outcome | None:
     record = db.find(conn, who.key_id, key)
     if record is None:
         return None

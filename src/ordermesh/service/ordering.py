@@ -1,13 +1,22 @@
-"""Placing an order: validate, convert a cart hold, source, reserve, write — all in one transaction.
+"""Placing an order, in two phases so that stock is locked for as short a time as possible.
 
-Either every line is reserved and the order, its fulfillment orders, its sourcing decision and its
-events are written together, or nothing is.
+1. Plan, on a read snapshot (no write lock): validate, resolve codes, read a cart hold, choose locations,
+   and build every row and the response.
+2. Commit, in one write transaction: claim the Idempotency-Key, convert the hold, insert the order, its
+   lines, fulfillment orders, sourcing decision, ledger rows and events, and reserve the stock last —
+   each a conditional UPDATE in a fixed order, so a hot SKU's row is locked only for the final
+   statements and the commit.
+
+If another order took the stock between the phases, the reservation says so, the transaction rolls
+back, and the order is planned again on fresh numbers; either every line is reserved and everything is
+written, or nothing is.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
@@ -23,16 +32,46 @@ from ordermesh.domain.ids import new_id
 from ordermesh.domain.money import MAX_MINOR, format_amount, parse_amount
 from ordermesh.domain.orders import OrderStatus
 from ordermesh.domain.sourcing import Allocation, Decision
-from ordermesh.service import lookups, reservations, sourcing
+from ordermesh.service import idempotency, lookups, reservations, sourcing
 from ordermesh.service.access import Principal, Role
-from ordermesh.service.allocation import create_fulfillment_orders, split_by_line
+from ordermesh.service.allocation import build_fulfillment_orders, split_by_line
 from ordermesh.service.commands import PlaceOrder
+from ordermesh.service.unit_of_work import UnitOfWork
 from ordermesh.service.views import render_order
 
 CREATED = 201
 
 
-def place_order(conn: Connection, who: Principal, cmd: PlaceOrder) -> tuple[int, dict[str, Any]]:
+@dataclass(slots=True)
+class OrderPlan:
+    """Everything phase 2 writes, decided in phase 1."""
+
+    channel: RowMapping
+    order: dict[str, Any]
+    lines: list[dict[str, Any]]
+    decision: Decision
+    sku_codes: dict[int, str]
+    view: dict[str, Any] = field(default_factory=dict)
+    fos: list[dict[str, Any]] = field(default_factory=list)
+    fo_lines: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    hold_surplus: list[StockChange] = field(default_factory=list)
+
+
+def place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None,
+          request_hash: str) -> idempotency.Outcome:
+    """Place the order (or replay the stored response for ``key``)."""
+    taken = sourcing.StockTaken([])
+    for _ in range(sourcing.ATTEMPTS):
+        try:
+            return idempotency.run_planned(uow, who, key, request_hash, lambda conn: plan(conn, who, cmd),
+                                           lambda conn, p: (CREATED, commit(conn, cmd, p)))
+        except sourcing.StockTaken as exc:
+            taken = exc
+    raise taken.refusal()
+
+
+def plan(conn: Connection, who: Principal, cmd: PlaceOrder) -> OrderPlan:
     who.require(Role.CHANNEL, action="place orders")
     channel = lookups.channel_for_order(conn, who, cmd.channel, cmd.external_id)
     if cmd.currency != channel["currency"]:
@@ -45,7 +84,7 @@ def place_order(conn: Connection, who: Principal, cmd: PlaceOrder) -> tuple[int,
         raise InvalidInput(f"lines: the order total exceeds the largest amount Ordermesh accepts "
                            f"({format_amount(MAX_MINOR, cmd.currency)} {cmd.currency})", field="lines")
     method = DeliveryMethod(cmd.delivery.method)
-    store, destination = _delivery_target(conn, who, cmd, channel, method)
+    store, destination = _delivery_target(conn, cmd, channel, method)
 
     order_id = new_id("ord")
     lines: list[dict[str, Any]] = [
@@ -57,21 +96,26 @@ def place_order(conn: Connection, who: Principal, cmd: PlaceOrder) -> tuple[int,
     for line in lines:
         demand[line["sku_id"]] += line["quantity"]
 
-    held = _use_hold(conn, cmd, channel, order_id, demand, store)
+    held, surplus = _hold_share(conn, cmd, channel, demand, store)
     covered: Counter[int] = Counter()
     for a in held:
         covered[a.sku_id] += a.quantity
     remaining = dict(demand - covered)  # Counter subtraction keeps only positive counts
     decision = Decision("cart_hold", [], [])
     if remaining:
-        decision = sourcing.reserve_best(conn, channel, remaining, method=method, destination=destination,
-                                         sku_codes=sku_codes, source=f"order:{order_id}", store=store)
-    allocations = held + decision.allocations
-    return CREATED, _write(conn, cmd, channel, order_id, lines, method, allocations, decision, sku_codes,
-                           held=bool(held))
+        decision = sourcing.decide(conn, channel, remaining, method=method, destination=destination,
+                                   sku_codes=sku_codes, store=store)
+    location_codes = decision.location_codes
+    if held:
+        location_codes = {**catalogue.codes_by_id(conn, "location", [a.location_id for a in held]),
+                          **location_codes}
+    result = OrderPlan(channel, _order_row(cmd, channel, order_id, lines), lines, decision, sku_codes,
+                       hold_surplus=surplus)
+    _build(result, cmd, method, held, location_codes)
+    return result
 
 
-def _delivery_target(conn: Connection, who: Principal, cmd: PlaceOrder, channel: RowMapping,
+def _delivery_target(conn: Connection, cmd: PlaceOrder, channel: RowMapping,
                      method: DeliveryMethod) -> tuple[RowMapping | None, tuple[float, float] | None]:
     if method.at_chosen_store:
         if not cmd.delivery.pickup_location:
@@ -92,15 +136,14 @@ def _delivery_target(conn: Connection, who: Principal, cmd: PlaceOrder, channel:
     return None, (address.latitude, address.longitude)
 
 
-def _use_hold(conn: Connection, cmd: PlaceOrder, channel: RowMapping, order_id: str,
-              demand: Mapping[int, int], store: RowMapping | None) -> list[Allocation]:
-    """Take over a cart hold: the units the order needs stay reserved, the rest go back."""
+def _hold_share(conn: Connection, cmd: PlaceOrder, channel: RowMapping, demand: Mapping[int, int],
+                store: RowMapping | None) -> tuple[list[Allocation], list[StockChange]]:
+    """What a cart hold covers for this order (stays reserved) and what it held beyond (goes back)."""
     if cmd.reservation_id is None:
-        return []
-    held_lines = reservations.convert(conn, channel["id"], cmd.reservation_id, order_id)
+        return [], []
     need = dict(demand)
     used, surplus = [], []
-    for x in held_lines:
+    for x in reservations.peek(conn, channel["id"], cmd.reservation_id):
         fits = store is None or x["location_id"] == store["id"]
         take = min(x["quantity"], need.get(x["sku_id"], 0)) if fits else 0
         if take:
@@ -108,52 +151,63 @@ def _use_hold(conn: Connection, cmd: PlaceOrder, channel: RowMapping, order_id: 
             need[x["sku_id"]] -= take
         if x["quantity"] > take:
             surplus.append(StockChange(x["sku_id"], x["location_id"], x["quantity"] - take))
-    stock.release(conn, surplus, source=f"reservation:{cmd.reservation_id}", reason="not needed by order")
-    return used
+    return used, surplus
 
 
-def _write(conn: Connection, cmd: PlaceOrder, channel: RowMapping, order_id: str, lines: list[dict[str, Any]],
-           method: DeliveryMethod, allocations: list[Allocation], decision: Decision,
-           sku_codes: dict[int, str], *, held: bool) -> dict[str, Any]:
+def _order_row(cmd: PlaceOrder, channel: RowMapping, order_id: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
     now = utcnow()
     subtotal = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
-    order = {"id": order_id, "channel_id": channel["id"], "external_id": cmd.external_id,
-             "status": OrderStatus.CONFIRMED.value, "currency": cmd.currency, "subtotal_minor": subtotal,
-             "total_minor": subtotal, "customer": _customer(cmd), "delivery": _delivery(cmd),
-             "created_at": now, "updated_at": now}
-    if not db.insert_order(conn, order, lines):  # a concurrent request captured this external_id first
-        existing = db.find_by_external_id(conn, channel["id"], cmd.external_id)
-        raise DuplicateOrder(f"external_id: channel {cmd.channel} already has order {cmd.external_id} "
-                             f"({existing})", field="external_id", order_id=existing)
-    per_location = split_by_line(allocations, [(x["id"], x["sku_id"], x["quantity"]) for x in lines])
-    location_codes = decision.location_codes
-    if held:
-        location_codes = {**catalogue.codes_by_id(conn, "location", per_location), **location_codes}
-    fos, fo_lines, fo_events = create_fulfillment_orders(conn, order, method, per_location, location_codes,
-                                                         sku_codes)
-    explanation = {**decision.explanation(), "reservation_id": cmd.reservation_id}
-    db.insert_decision(conn, order_id, "placed", explanation)
-    view_order = {**order, "channel": cmd.channel}
-    view_lines = [{**x, "sku": sku_codes[x["sku_id"]]} for x in lines]
-    view_fos = [{**f, "location": location_codes[f["location_id"]]} for f in fos]
-    view_fo_lines = [{**x, "sku": sku_codes[x["sku_id"]]} for x in fo_lines]
-    decision_row = {"trigger": "placed", "strategy": decision.strategy, "explanation": explanation,
-                    "created_at": now}
-    view = render_order(view_order, view_lines, view_fos, view_fo_lines, decisions=[decision_row])
+    return {"id": order_id, "channel_id": channel["id"], "external_id": cmd.external_id,
+            "status": OrderStatus.CONFIRMED.value, "currency": cmd.currency, "subtotal_minor": subtotal,
+            "total_minor": subtotal, "customer": _customer(cmd), "delivery": _delivery(cmd),
+            "created_at": now, "updated_at": now}
+
+
+def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[Allocation],
+           location_codes: dict[int, str]) -> None:
+    """Fulfillment orders, the response and the events, from the plan's allocations."""
+    order, codes = p.order, p.sku_codes
+    allocations = held + p.decision.allocations
+    per_location = split_by_line(allocations, [(x["id"], x["sku_id"], x["quantity"]) for x in p.lines])
+    p.fos, p.fo_lines, fo_events = build_fulfillment_orders(order, method, per_location, location_codes, codes)
+    explanation = {**p.decision.explanation(), "reservation_id": cmd.reservation_id}
+    p.view = render_order(
+        {**order, "channel": cmd.channel}, [{**x, "sku": codes[x["sku_id"]]} for x in p.lines],
+        [{**f, "location": location_codes[f["location_id"]]} for f in p.fos],
+        [{**x, "sku": codes[x["sku_id"]]} for x in p.fo_lines],
+        decisions=[{"trigger": "placed", "strategy": p.decision.strategy, "explanation": explanation,
+                    "created_at": order["created_at"]}])
     reserved: defaultdict[tuple[str, str], int] = defaultdict(int)
     for a in allocations:
-        reserved[(sku_codes[a.sku_id], location_codes[a.location_id])] += a.quantity
-    outbox.append(conn, [
-        {"type": "order.created", "order_id": order_id, "channel_id": channel["id"],
-         "data": {"order_id": order_id, "channel": cmd.channel, "external_id": cmd.external_id,
-                  "status": order["status"], "totals": view["totals"],
-                  "lines": [{"id": x["id"], "sku": x["sku"], "quantity": x["quantity"]} for x in view_lines]}},
-        {"type": "inventory.reserved", "order_id": order_id, "channel_id": channel["id"],
-         "data": {"order_id": order_id, "items": [{"sku": s, "location": loc, "quantity": q}
-                                                  for (s, loc), q in sorted(reserved.items())]}},
+        reserved[(codes[a.sku_id], location_codes[a.location_id])] += a.quantity
+    base = {"order_id": order["id"], "channel_id": order["channel_id"]}
+    p.events = [
+        {"type": "order.created", **base,
+         "data": {"order_id": order["id"], "channel": cmd.channel, "external_id": cmd.external_id,
+                  "status": order["status"], "totals": p.view["totals"],
+                  "lines": [{"id": x["id"], "sku": codes[x["sku_id"]], "quantity": x["quantity"]} for x in p.lines]}},
+        {"type": "inventory.reserved", **base,
+         "data": {"order_id": order["id"], "items": [{"sku": s, "location": loc, "quantity": q}
+                                                     for (s, loc), q in sorted(reserved.items())]}},
         *fo_events,
-    ])
-    return view
+    ]
+
+
+def commit(conn: Connection, cmd: PlaceOrder, p: OrderPlan) -> dict[str, Any]:
+    """Phase 2: write the plan; the conditional reservations come last, just before the commit."""
+    order = p.order
+    if cmd.reservation_id is not None:
+        reservations.convert(conn, order["channel_id"], cmd.reservation_id, order["id"])
+        stock.release(conn, p.hold_surplus, source=f"reservation:{cmd.reservation_id}", reason="not needed by order")
+    if not db.insert_order(conn, order, p.lines):  # a concurrent request captured this external_id first
+        existing = db.find_by_external_id(conn, order["channel_id"], cmd.external_id)
+        raise DuplicateOrder(f"external_id: channel {cmd.channel} already has order {cmd.external_id} "
+                             f"({existing})", field="external_id", order_id=existing)
+    db.insert_fulfillment(conn, p.fos, p.fo_lines)
+    db.insert_decision(conn, order["id"], "placed", {**p.decision.explanation(), "reservation_id": cmd.reservation_id})
+    outbox.append(conn, p.events)
+    sourcing.reserve(conn, p.channel, p.decision, sku_codes=p.sku_codes, source=f"order:{order['id']}")
+    return p.view
 
 
 def _customer(cmd: PlaceOrder) -> dict[str, Any]:

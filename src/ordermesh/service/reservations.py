@@ -118,19 +118,28 @@ def release(uow: UnitOfWork, who: Principal, reservation_id: str) -> None:
         _give_back(conn, row, "released")
 
 
-def convert(conn: Connection, channel_id: int, reservation_id: str, order_id: str) -> list[RowMapping]:
-    """Hand an active, unexpired hold to an order; returns its lines (the stock stays reserved)."""
+def peek(conn: Connection, channel_id: int, reservation_id: str) -> list[RowMapping]:
+    """The lines of a hold an order wants to use, refusing one that is not active for this channel."""
     row = conn.execute(select(reservations).where(reservations.c.id == reservation_id)).mappings().first()
     if row is None or row["channel_id"] != channel_id:
         raise InvalidInput(f"reservation_id: no reservation {reservation_id!r} for this channel",
                            field="reservation_id")
-    if not _end(conn, reservation_id, "converted", only_unexpired=True, order_id=order_id):
+    if row["status"] != "active" or as_utc(row["expires_at"]) <= utcnow():
         state = row["status"] if row["status"] != "active" else "expired"
+        raise ReservationUnavailable(f"reservation {reservation_id} is {state} and cannot be used",
+                                     field="reservation_id", reservation_status=state)
+    return _lines(conn, reservation_id)
+
+
+def convert(conn: Connection, channel_id: int, reservation_id: str, order_id: str) -> None:
+    """Hand an active, unexpired hold to an order (the stock stays reserved); exactly one caller wins."""
+    if not _end(conn, reservation_id, "converted", only_unexpired=True, order_id=order_id):
+        row = conn.execute(select(reservations.c.status).where(reservations.c.id == reservation_id)).first()
+        state = row[0] if row is not None and row[0] != "active" else "expired"
         raise ReservationUnavailable(f"reservation {reservation_id} is {state} and cannot be used",
                                      field="reservation_id", reservation_status=state)
     outbox.append(conn, [{"type": "reservation.converted", "channel_id": channel_id, "order_id": order_id,
                           "data": {"id": reservation_id, "order_id": order_id}}])
-    return _lines(conn, reservation_id)
 
 
 def sweep_expired(uow: UnitOfWork, batch: int = 200) -> int:

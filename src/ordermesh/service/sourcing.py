@@ -65,6 +65,47 @@ def candidates(conn: Connection, channel: RowMapping, sku_ids: Sequence[int],
     return sorted(found, key=lambda c: c.code)
 
 
+class StockTaken(Exception):
+    """Another order took the stock between our read and our reservation: decide again on fresh numbers."""
+
+    def __init__(self, skus: list[str]) -> None:
+        super().__init__(", ".join(skus))
+        self.skus = skus
+
+    def refusal(self) -> InsufficientStock:
+        return InsufficientStock(f"stock for {', '.join(self.skus)} was taken by concurrent orders", skus=self.skus)
+
+
+def decide(
+    conn: Connection,
+    channel: RowMapping,
+    demand: Mapping[int, int],
+    *,
+    method: DeliveryMethod | None,
+    destination: tuple[float, float] | None,
+    sku_codes: Mapping[int, str],
+    store: RowMapping | None = None,
+    excluded: Mapping[int, str] | None = None,
+) -> Decision:
+    """Choose locations for ``demand`` on a snapshot of stock (nothing is reserved yet)."""
+    if store is not None:
+        found = candidates(conn, channel, list(demand), [store["id"]])
+        return source_at_store(demand, found[0] if found else _empty(store), method=method,
+                               store_code=store["code"], sku_codes=sku_codes)
+    found = candidates(conn, channel, list(demand))
+    return source_order(demand, found, method=method, destination=destination, sku_codes=sku_codes,
+                        excluded=excluded)
+
+
+def reserve(conn: Connection, channel: RowMapping, decision: Decision, *, sku_codes: Mapping[int, str],
+            source: str) -> None:
+    """Reserve what ``decision`` allocated, or raise StockTaken (the caller's transaction rolls back)."""
+    changes = [StockChange(a.sku_id, a.location_id, a.quantity) for a in decision.allocations]
+    failed = inventory.reserve(conn, changes, buffer=channel["buffer"], source=source)
+    if failed:
+        raise StockTaken(sorted({sku_codes[c.sku_id] for c in failed}))
+
+
 def reserve_best(
     conn: Connection,
     channel: RowMapping,
@@ -78,22 +119,17 @@ def reserve_best(
     excluded: Mapping[int, str] | None = None,
 ) -> Decision:
     """Choose locations for ``demand`` and reserve there, or raise InsufficientStock naming the SKUs."""
-    short: list[str] = []
+    taken = StockTaken([])
     for _ in range(ATTEMPTS):
-        if store is not None:
-            found = candidates(conn, channel, list(demand), [store["id"]])
-            decision = source_at_store(demand, found[0] if found else _empty(store), method=method,
-                                       store_code=store["code"], sku_codes=sku_codes)
-        else:
-            found = candidates(conn, channel, list(demand))
-            decision = source_order(demand, found, method=method, destination=destination,
-                                    sku_codes=sku_codes, excluded=excluded)
-        changes = [StockChange(a.sku_id, a.location_id, a.quantity) for a in decision.allocations]
-        failed = inventory.reserve(conn, changes, buffer=channel["buffer"], source=source)
-        if not failed:
-            return decision
-        short = sorted({sku_codes[c.sku_id] for c in failed})
-    raise InsufficientStock(f"stock for {', '.join(short)} was taken by concurrent orders", skus=short)
+        decision = decide(conn, channel, demand, method=method, destination=destination, sku_codes=sku_codes,
+                          store=store, excluded=excluded)
+        try:
+            reserve(conn, channel, decision, sku_codes=sku_codes, source=source)
+        except StockTaken as exc:
+            taken = exc
+            continue
+        return decision
+    raise taken.refusal()
 
 
 def _empty(store: RowMapping) -> Candidate:

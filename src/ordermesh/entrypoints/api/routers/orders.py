@@ -28,7 +28,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 409: {"mod
 def post_order(body: OrderCreate, uow: UoW, who: Who, key: IdempotencyKey = None) -> Response:
     fingerprint = idempotency.fingerprint("POST", "/orders", body.model_dump(mode="json"))
     command = body.to_command()
-    outcome = idempotency.run(uow, who, key, fingerprint, lambda conn: ordering.place_order(conn, who, command))
+    outcome = ordering.place(uow, who, command, key, fingerprint)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return json(outcome.body, outcome.status_code, headers)
 
