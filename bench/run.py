@@ -56,6 +56,7 @@ def free_port() -> int:
 def wrk(script: str, url: str, *, connections: int, seconds: int, env: dict[str, str]) -> Load:
     threads = min(2, connections)
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+                          "--timeout", "10s",
                           "-s", str(HERE / "wrk" / script), url],
                          capture_output=True, text=True, env={**os.environ, **env}, timeout=seconds + 60).stdout
     line = next((x for x in out.splitlines() if x.startswith("OM_RESULT")), None)

@@ -46,6 +46,11 @@ class KeyRing:
         self._cache: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, secret: str) -> Principal | None:
+        """The principal for a key seen lately, without touching the database (None: not known)."""
+        hit = self._cache.get(secret)
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
     def principal(self, secret: str) -> Principal | None:
         now = time.monotonic()
         hit = self._cache.get(secret)

@@ -10,11 +10,11 @@ so either both exist or neither does.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy.engine import Connection
 
 from ordermesh.adapters.db import idempotency as db
@@ -35,8 +35,8 @@ class Outcome:
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(f"{method} {path}\n".encode() + canonical).hexdigest()
 
 
 def run(uow: UnitOfWork, who: Principal, key: str | None, request_hash: str, work: Work) -> Outcome:
@@ -48,7 +48,7 @@ def run(uow: UnitOfWork, who: Principal, key: str | None, request_hash: str, wor
                 return stored
         status_code, body = work(conn)
         if key is not None:
-            db.save(conn, who.key_id, key, request_hash, status_code, json.dumps(body, default=str))
+            db.save(conn, who.key_id, key, request_hash, status_code, orjson.dumps(body).decode())
     return Outcome(status_code, body)
 
 
@@ -61,7 +61,7 @@ def run_planned(uow: UnitOfWork, who: Principal, key: str | None, request_hash: 
     again inside the write transaction, which is what decides.
     """
     _check_key(key)
-    with uow.reading() as conn:
+    with uow.reading(snapshot=False) as conn:
         if key is not None and (stored := _stored(conn, who, key, request_hash)) is not None:
             return stored
         planned = prepare(conn)
@@ -70,7 +70,7 @@ def run_planned(uow: UnitOfWork, who: Principal, key: str | None, request_hash: 
             return stored
         status_code, body = apply(conn, planned)
         if key is not None:
-            db.save(conn, who.key_id, key, request_hash, status_code, json.dumps(body, default=str))
+            db.save(conn, who.key_id, key, request_hash, status_code, orjson.dumps(body).decode())
     return Outcome(status_code, body)
 
 
@@ -93,4 +93,4 @@ def _stored(conn: Connection, who: Principal, key: str, request_hash: str) -> Ou
     if record["request_hash"] != request_hash:
         raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body",
                                    field="Idempotency-Key")
-    return Outcome(record["status_code"], json.loads(record["response"]), replayed=True)
+    return Outcome(record["status_code"], orjson.loads(record["response"]), replayed=True)

@@ -115,8 +115,8 @@ def availability(conn: Connection, who: Principal, channel_code: str, skus: list
                           sku_ids=list(ids.values()), with_codes=True)
     per_sku: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        available = max(0, r["sellable"] - channel["buffer"])
-        per_sku[r["sku_id"]].append({"location": r["code"], "available": available})
+        available = max(0, r.sellable - channel["buffer"])
+        per_sku[r.sku_id].append({"location": r.code, "available": available})
     items = []
     for code in dict.fromkeys(skus):
         locs = sorted(per_sku[ids[code]], key=lambda x: x["location"])

@@ -57,8 +57,8 @@ def candidates(conn: Connection, channel: RowMapping, sku_ids: Sequence[int],
     stock: dict[int, dict[int, int]] = defaultdict(dict)
     versions: dict[int, int] = {}
     for r in rows:
-        stock[r["location_id"]][r["sku_id"]] = max(0, r["sellable"])
-        versions[r["location_id"]] = r["version"]
+        stock[r.location_id][r.sku_id] = max(0, r.sellable)
+        versions[r.location_id] = r.version
     sites = _sites(conn, versions)
     found = [Candidate(i, sites[i].code, sites[i].latitude, sites[i].longitude, sites[i].capabilities, stock[i])
              for i in versions]

@@ -46,7 +46,7 @@ def get_inventory(uow: UoW, who: Who, limit: Limit, sku: CodeQuery = None, locat
             responses={200: {"model": AvailabilityPublic}})
 def get_availability(uow: UoW, who: Who, channel: Annotated[str, Query(pattern=CODE_PATTERN)],
                      sku: Annotated[list[str], Query(min_length=1, max_length=250)]) -> Response:
-    with uow.reading() as conn:
+    with uow.reading(snapshot=False) as conn:
         return json(inventory.availability(conn, who, channel, sku))
 
 
