@@ -114,9 +114,8 @@ def availability(conn: Connection, who: Principal, channel_code: str, skus: list
     rows = db.sellable_at(conn, channel_id=channel["id"], all_locations=channel["all_locations"], buffer=0,
                           sku_ids=list(ids.values()), with_codes=True)
     per_sku: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        available = max(0, r.sellable - channel["buffer"])
-        per_sku[r.sku_id].append({"location": r.code, "available": available})
+    for _, _, sku_id, sellable, code in rows:
+        per_sku[sku_id].append({"location": code, "available": max(0, sellable - channel["buffer"])})
     items = []
     for code in dict.fromkeys(skus):
         locs = sorted(per_sku[ids[code]], key=lambda x: x["location"])

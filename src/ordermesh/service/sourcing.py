@@ -56,9 +56,9 @@ def candidates(conn: Connection, channel: RowMapping, sku_ids: Sequence[int],
                                  buffer=channel["buffer"], sku_ids=sku_ids, location_ids=location_ids)
     stock: dict[int, dict[int, int]] = defaultdict(dict)
     versions: dict[int, int] = {}
-    for r in rows:
-        stock[r.location_id][r.sku_id] = max(0, r.sellable)
-        versions[r.location_id] = r.version
+    for location_id, version, sku_id, sellable in rows:
+        stock[location_id][sku_id] = sellable if sellable > 0 else 0
+        versions[location_id] = version
     sites = _sites(conn, versions)
     found = [Candidate(i, sites[i].code, sites[i].latitude, sites[i].longitude, sites[i].capabilities, stock[i])
              for i in versions]

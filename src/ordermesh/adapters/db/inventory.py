@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Row, RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db.sql import is_postgres, utcnow
 from ordermesh.adapters.db.tables import ChannelLocation, InventoryMovement, InventoryPosition, Location, Sku, table_of
@@ -175,7 +175,7 @@ _SELLABLE = {flags: _sellable_statement(*flags) for flags in product((True, Fals
 
 def sellable_at(conn: Connection, *, channel_id: int, all_locations: bool, buffer: int,
                 sku_ids: Sequence[int], location_ids: Sequence[int] | None = None,
-                with_codes: bool = False) -> Sequence[Row[Any]]:
+                with_codes: bool = False) -> Sequence[tuple[Any, ...]]:
     """Per (location, SKU): what the channel may still take, for active locations feeding it.
 
     The hot path of every order: integers only (location id, its version, SKU id, units). Callers keep
@@ -185,7 +185,9 @@ def sellable_at(conn: Connection, *, channel_id: int, all_locations: bool, buffe
     params: dict[str, Any] = {"buffer": buffer, "skus": list(sku_ids), "channel": channel_id}
     if location_ids is not None:
         params["locations"] = list(location_ids)
-    return conn.execute(stmt, params).all()
+    # Plain tuples: attribute access on Row objects costs microseconds, and this runs for every
+    # (location, SKU) pair of every order.
+    return conn.execute(stmt, params).tuples().all()
 
 
 def location_attributes(conn: Connection, location_ids: Sequence[int]) -> list[RowMapping]:
