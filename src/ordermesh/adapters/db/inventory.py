@@ -187,7 +187,7 @@ def sellable_at(conn: Connection, *, channel_id: int, all_locations: bool, buffe
         params["locations"] = list(location_ids)
     # Plain tuples: attribute access on Row objects costs microseconds, and this runs for every
     # (location, SKU) pair of every order.
-    return conn.execute(stmt, params).tuples().all()
+    return [tuple(row) for row in conn.execute(stmt, params)]
 
 
 def location_attributes(conn: Connection, location_ids: Sequence[int]) -> list[RowMapping]:
