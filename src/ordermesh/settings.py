@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = "NORMAL"
     # Seconds between sweeps of expired cart holds inside the server (0 turns the sweeper off).
     sweep_interval_seconds: float = 5.0
+    # Requests a worker process runs at once (its thread pool). More threads only queue on the interpreter
+    # lock, and the switching costs throughput: SQLite work is CPU-bound (default 4); PostgreSQL requests
+    # mostly wait on round trips, which more threads overlap (default 16).
+    threads: int | None = None
     max_body_bytes: int = 1_000_000
     max_page_size: int = 500
     default_page_size: int = 50

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
 WRITE_OPTION = "ordermesh_write"
+SQLITE_POOL = 40
 
 
 def _dumps(value: Any) -> str:
@@ -55,11 +56,14 @@ def _sqlite_engine(url: str, pool_size: int, synchronous: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # One connection per request thread (the server's thread pool has 40): an overflow connection is
+    # closed on return and re-opened, with its PRAGMAs, on the next burst.
     engine = create_engine(
         url,
         connect_args={"timeout": 60, "check_same_thread": False},
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=max(pool_size, SQLITE_POOL),
+        max_overflow=0,
+        pool_timeout=60,
         **JSON_CODEC,
     )
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 
@@ -107,6 +108,8 @@ def create_app(settings: Settings | None = None, om: Ordermesh | None = None) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         running = om or bootstrap(settings)
         app.state.ordermesh = running
+        threads = settings.threads or (16 if running.uow.is_postgres else 4)
+        to_thread.current_default_thread_limiter().total_tokens = threads
         sweeper = Sweeper(running, settings.sweep_interval_seconds)
         sweeper.start()
         try:
