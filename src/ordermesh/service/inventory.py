@@ -121,3 +121,20 @@ def availability(conn: Connection, who: Principal, channel_code: str, skus: list
         locs = sorted(per_sku[ids[code]], key=lambda x: x["location"])
         items.append({"sku": code, "available": sum(x["available"] for x in locs), "locations": locs})
     return {"channel": channel_code, "items": items}
+
+
+def set_safety_stock(conn: Connection, who: Principal, sku: str, location: str, units: int) -> dict[str, Any]:
+    """Units a location keeps back from every channel (display stock, shrinkage cover)."""
+    who.require(Role.LOCATION, action="set safety stock")
+    who.require_write("set safety stock")
+    if not 0 <= units <= MAX_UNITS:
+        raise InvalidInput(f"safety_stock: must be between 0 and {MAX_UNITS}", field="safety_stock")
+    sku_id = lookups.sku_ids(conn, [sku], ["sku"])[sku]
+    site = lookups.location(conn, who, location, active_only=False)
+    position = db.lock_position(conn, sku_id, site["id"])
+    db.set_position(conn, sku_id, site["id"], safety_stock=units)
+    after = Position(position["on_hand"], position["reserved"], units)
+    view = {"sku": sku, "location": location, "on_hand": after.on_hand, "reserved": after.reserved,
+            "safety_stock": units, "available": after.sellable()}
+    outbox.append(conn, [{"type": "inventory.safety_stock_set", "location_id": site["id"], "data": view}])
+    return view

@@ -82,6 +82,10 @@ class MovementsCreate(Strict):
                                   for m in self.movements], source=source)
 
 
+class SafetyStockIn(Strict):
+    safety_stock: Annotated[int, Field(ge=0, le=MAX_UNITS)]
+
+
 class SkuQuantityIn(Strict):
     sku: Code
     quantity: Units

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from ordermesh.entrypoints.api.deps import IdempotencyKey, Limit, UoW, Who, json
@@ -15,11 +15,13 @@ from ordermesh.entrypoints.api.schemas import (
     Page,
     ReservationCreate,
     ReservationPublic,
+    SafetyStockIn,
 )
 from ordermesh.service import idempotency, inventory, reservations
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 CodeQuery = Annotated[str | None, Query(pattern=CODE_PATTERN)]
+CodePath = Annotated[str, Path(pattern=CODE_PATTERN)]
 
 
 def _replay_headers(replayed: bool) -> dict[str, str] | None:
@@ -40,6 +42,12 @@ def get_inventory(uow: UoW, who: Who, limit: Limit, sku: CodeQuery = None, locat
                   cursor: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     with uow.reading() as conn:
         return json(inventory.positions_page(conn, who, sku=sku, location=location, cursor=cursor, limit=limit))
+
+
+@router.put("/inventory/{sku}/{location}/safety-stock", summary="Set a position's safety stock")
+def put_safety_stock(sku: CodePath, location: CodePath, body: SafetyStockIn, uow: UoW, who: Who) -> Response:
+    with uow.writing() as conn:
+        return json(inventory.set_safety_stock(conn, who, sku, location, body.safety_stock))
 
 
 @router.get("/availability", summary="What a channel may sell, after safety stock and buffers",
