@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from ordermesh.adapters.db import catalogue, outbox
 from ordermesh.adapters.db import inventory as db
+from ordermesh.adapters.db import outbox
 from ordermesh.adapters.db.inventory import StockChange
 from ordermesh.domain.errors import Conflict, InvalidInput
 from ordermesh.domain.inventory import MANUAL_MOVEMENTS, MAX_UNITS, MovementType, Position, on_hand_delta
@@ -81,7 +81,7 @@ def positions_page(conn: Connection, who: Principal, *, sku: str | None, locatio
         who.require(Role.LOCATION, action="read inventory positions (use /availability)")
     if who.role is Role.LOCATION:
         location = location or who.scope
-    sku_id = _optional_id(conn, "sku", sku)
+    sku_id = lookups.optional_id(conn, "sku", sku)
     location_id = None
     if location is not None:
         location_id = lookups.location_by_code_or_404(conn, who, location)["id"]
@@ -94,15 +94,6 @@ def positions_page(conn: Connection, who: Principal, *, sku: str | None, locatio
              for r in rows[:limit]]
     more = len(rows) > limit
     return {"items": items, "next_cursor": f"{items[-1]['sku']}\x1f{items[-1]['location']}" if more else None}
-
-
-def _optional_id(conn: Connection, kind: str, code: str | None) -> int | None:
-    if code is None:
-        return None
-    found = catalogue.ids_by_code(conn, kind, [code], active_only=False)
-    if code not in found:
-        raise InvalidInput(f"{kind}: unknown {kind} {code!r}", field=kind)
-    return found[code]
 
 
 def availability(conn: Connection, who: Principal, channel_code: str, skus: list[str]) -> dict[str, Any]:

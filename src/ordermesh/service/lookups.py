@@ -55,3 +55,13 @@ def location_by_code_or_404(conn: Connection, who: Principal, code: str) -> RowM
     if row is None:
         raise NotFound(f"location {code!r} not found", field="location")
     return row
+
+
+def optional_id(conn: Connection, kind: str, code: str | None) -> int | None:
+    """The id of a filter's location, channel or SKU (any, active or not); None when no filter is given."""
+    if code is None:
+        return None
+    found = catalogue.ids_by_code(conn, kind, [code], active_only=False)
+    if code not in found:
+        raise InvalidInput(f"{kind}: unknown {kind} {code!r}", field=kind)
+    return found[code]

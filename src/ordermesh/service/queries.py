@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
-from ordermesh.adapters.db import catalogue, outbox
 from ordermesh.adapters.db import orders as db
+from ordermesh.adapters.db import outbox
 from ordermesh.domain.errors import InvalidInput
 from ordermesh.domain.orders import OrderStatus
+from ordermesh.service import lookups
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.unit_of_work import UnitOfWork
 from ordermesh.service.views import iso, order_view, render_event
@@ -20,15 +19,6 @@ def get_order(uow: UnitOfWork, who: Principal, order_id: str) -> dict[str, Any]:
         return order_view(conn, who, order_id)
 
 
-def _scope_id(conn: Connection, kind: str, code: str | None) -> int | None:
-    if code is None:
-        return None
-    found = catalogue.ids_by_code(conn, kind, [code], active_only=False)
-    if code not in found:
-        raise InvalidInput(f"{kind}: unknown {kind} {code!r}", field=kind)
-    return found[code]
-
-
 def list_orders(uow: UnitOfWork, who: Principal, *, channel: str | None, status: str | None,
                 cursor: str | None, limit: int) -> dict[str, Any]:
     if status is not None and status not in {s.value for s in OrderStatus}:
@@ -37,8 +27,8 @@ def list_orders(uow: UnitOfWork, who: Principal, *, channel: str | None, status:
         who.check_channel(channel or who.scope or "")
         channel = who.scope
     with uow.reading() as conn:
-        location_id = _scope_id(conn, "location", who.scope) if who.role is Role.LOCATION else None
-        rows = db.page_orders(conn, channel_id=_scope_id(conn, "channel", channel), status=status,
+        location_id = lookups.optional_id(conn, "location", who.scope) if who.role is Role.LOCATION else None
+        rows = db.page_orders(conn, channel_id=lookups.optional_id(conn, "channel", channel), status=status,
                               location_id=location_id, after=cursor, limit=limit + 1)
     page = rows[:limit]
     items = [{"id": r["id"], "status": r["status"], "channel": r["channel"], "external_id": r["external_id"],
@@ -66,8 +56,8 @@ def events_page(uow: UnitOfWork, who: Principal, *, after: str | None, limit: in
                 types: list[str] | None = None) -> dict[str, Any]:
     position = decode_cursor(after)
     with uow.reading() as conn:
-        channel_id = _scope_id(conn, "channel", who.scope) if who.role is Role.CHANNEL else None
-        location_id = _scope_id(conn, "location", who.scope) if who.role is Role.LOCATION else None
+        channel_id = lookups.optional_id(conn, "channel", who.scope) if who.role is Role.CHANNEL else None
+        location_id = lookups.optional_id(conn, "location", who.scope) if who.role is Role.LOCATION else None
         rows = outbox.page(conn, after=position, limit=limit, channel_id=channel_id, location_id=location_id,
                            types=types)
     items = [render_event(r) for r in rows]
