@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy.engine import Connection
 
 from ordermesh.adapters.db import idempotency as db
-from ordermesh.domain.errors import IdempotencyInProgress, IdempotencyKeyReused, InvalidInput
+from ordermesh.domain.errors import DomainError, IdempotencyInProgress, IdempotencyKeyReused, InvalidInput
 from ordermesh.service.access import Principal
 from ordermesh.service.unit_of_work import UnitOfWork
 
@@ -61,10 +61,19 @@ def run_planned(uow: UnitOfWork, who: Principal, key: str | None, request_hash: 
     again inside the write transaction, which is what decides.
     """
     _check_key(key)
-    with uow.reading(snapshot=False) as conn:
-        if key is not None and (stored := _stored(conn, who, key, request_hash)) is not None:
-            return stored
-        planned = prepare(conn)
+    try:
+        with uow.reading(snapshot=False) as conn:
+            if key is not None and (stored := _stored(conn, who, key, request_hash)) is not None:
+                return stored
+            planned = prepare(conn)
+    except DomainError:
+        # The refusal may be our own twin's doing: a request with this key committed between our check
+        # and our plan (its order now "duplicates" ours, or took the last unit). Then its response is ours.
+        if key is not None:
+            with uow.reading(snapshot=False) as conn:
+                if (stored := _stored(conn, who, key, request_hash)) is not None:
+                    return stored
+        raise
     with uow.writing() as conn:
         if key is not None and (stored := _claim(conn, who, key, request_hash)) is not None:
             return stored
