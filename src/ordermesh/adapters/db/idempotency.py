@@ -7,6 +7,7 @@ import zlib
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.engine import Connection, RowMapping
 
+from ordermesh.adapters.db.fast import FastStatement
 from ordermesh.adapters.db.sql import is_postgres, utcnow
 from ordermesh.adapters.db.tables import IdempotencyRecord, table_of
 
@@ -22,7 +23,7 @@ def try_lock(conn: Connection, principal: str, key: str) -> bool:
 
 
 _FIND = select(records).where(records.c.principal == bindparam("p"), records.c.key == bindparam("k"))
-_SAVE = insert(records)
+_SAVE = FastStatement(insert(records))
 _LOCK = text("SELECT pg_try_advisory_xact_lock(:k)")
 
 
@@ -31,5 +32,5 @@ def find(conn: Connection, principal: str, key: str) -> RowMapping | None:
 
 
 def save(conn: Connection, principal: str, key: str, request_hash: str, status_code: int, response: str) -> None:
-    conn.execute(_SAVE, {"principal": principal, "key": key, "request_hash": request_hash,
+    _SAVE.run(conn, {"principal": principal, "key": key, "request_hash": request_hash,
                          "status_code": status_code, "response": response, "created_at": utcnow()})

@@ -16,6 +16,7 @@ from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
+from ordermesh.adapters.db.fast import FastStatement
 from ordermesh.adapters.db.sql import is_postgres, utcnow
 from ordermesh.adapters.db.tables import ChannelLocation, InventoryMovement, InventoryPosition, Location, Sku, table_of
 
@@ -53,6 +54,7 @@ _RELEASE = (
            positions.c.reserved >= bindparam("q"))
     .values(reserved=positions.c.reserved - bindparam("q"), updated_at=bindparam("now"))
 )
+_FAST_RESERVE = FastStatement(_RESERVE)
 _UNRESERVE = (
     update(positions)
     .where(positions.c.sku_id == bindparam("s"), positions.c.location_id == bindparam("l"))
@@ -67,7 +69,7 @@ _ISSUE = (
 )
 
 
-_INSERT_MOVEMENTS = insert(movements)
+_INSERT_MOVEMENTS = FastStatement(insert(movements))
 
 
 def reserve(conn: Connection, changes: Iterable[StockChange], *, buffer: int, source: str) -> list[StockChange]:
@@ -76,8 +78,8 @@ def reserve(conn: Connection, changes: Iterable[StockChange], *, buffer: int, so
     failed: list[StockChange] = []
     done: list[StockChange] = []
     for c in _sorted(changes):
-        result = conn.execute(_RESERVE, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "buffer": buffer,
-                                         "now": now})
+        result = _FAST_RESERVE.run(conn, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "buffer": buffer,
+                                          "now": now})
         (done if result.rowcount == 1 else failed).append(c)
     if failed:
         # Give back what this attempt took, so the caller may re-source within the same transaction.
@@ -116,7 +118,7 @@ def record(conn: Connection, rows: Sequence[tuple[StockChange, str, int, int]], 
     if not rows:
         return
     now = utcnow()
-    conn.execute(_INSERT_MOVEMENTS, [
+    _INSERT_MOVEMENTS.run(conn, [
         {"sku_id": c.sku_id, "location_id": c.location_id, "type": kind, "on_hand_delta": dh,
          "reserved_delta": dr, "reason": reason, "source": source, "created_at": now,
          "idempotency_key": keys[i] if keys else None}

@@ -9,6 +9,7 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
+from ordermesh.adapters.db.fast import FastStatement
 from ordermesh.adapters.db.sql import utcnow
 from ordermesh.adapters.db.tables import (
     Channel,
@@ -34,13 +35,16 @@ locations = table_of(Location)
 channels = table_of(Channel)
 
 
-_INSERT = {name: insert(table) for name, table in
+# The inserts of every order run on the driver directly (see fast.py).
+_INSERT = {name: FastStatement(insert(table)) for name, table in
            (("orders", orders), ("lines", lines), ("fos", fos), ("fo_lines", fo_lines), ("decisions", decisions))}
 
 # INSERT … ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id, per dialect. RETURNING, because
 # SQLAlchemy's rowcount is only meaningful for UPDATE and DELETE (it is -1 for an INSERT on psycopg).
-_INSERT_NEW_ORDER = {name: dialect.insert(orders).on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-                     .returning(orders.c.id) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_INSERT_NEW_ORDER = {name: FastStatement(dialect.insert(orders)
+                                          .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+                                          .returning(orders.c.id))
+                     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def insert_order(conn: Connection, order: dict[str, Any], order_lines: Sequence[dict[str, Any]]) -> bool:
@@ -49,22 +53,22 @@ def insert_order(conn: Connection, order: dict[str, Any], order_lines: Sequence[
     Two requests with one external_id can both pass an earlier lookup; the unique constraint decides
     (PostgreSQL waits for the other transaction, then skips the row), instead of an IntegrityError.
     """
-    if conn.execute(_INSERT_NEW_ORDER[conn.dialect.name], order).first() is None:
+    if _INSERT_NEW_ORDER[conn.dialect.name].run(conn, order).fetchone() is None:
         return False
-    conn.execute(_INSERT["lines"], list(order_lines))
+    _INSERT["lines"].run(conn, order_lines)
     return True
 
 
 def insert_fulfillment(conn: Connection, new_fos: Sequence[dict[str, Any]],
                        new_lines: Sequence[dict[str, Any]]) -> None:
     if new_fos:
-        conn.execute(_INSERT["fos"], list(new_fos))
+        _INSERT["fos"].run(conn, new_fos)
     if new_lines:
-        conn.execute(_INSERT["fo_lines"], list(new_lines))
+        _INSERT["fo_lines"].run(conn, new_lines)
 
 
 def insert_decision(conn: Connection, order_id: str, trigger: str, explanation: dict[str, Any]) -> None:
-    conn.execute(_INSERT["decisions"], {"order_id": order_id, "trigger": trigger,
+    _INSERT["decisions"].run(conn, {"order_id": order_id, "trigger": trigger,
                                         "strategy": explanation["strategy"], "explanation": explanation,
                                         "created_at": utcnow()})
 

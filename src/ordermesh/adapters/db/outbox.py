@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, insert, literal, literal_column, select, tuple
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
+from ordermesh.adapters.db.fast import FastStatement
 from ordermesh.adapters.db.sql import is_postgres, utcnow
 from ordermesh.adapters.db.tables import Event, table_of
 
@@ -34,8 +35,8 @@ def _insert(tx_id: ColumnElement[int]) -> Any:
 
 
 # Built once: a statement whose shape never changes is compiled once and then served from the cache.
-_INSERT_PG = _insert(_PG_TX_ID)
-_INSERT_SQLITE = _insert(literal(0))
+_INSERT_PG = FastStatement(_insert(_PG_TX_ID))
+_INSERT_SQLITE = FastStatement(_insert(literal_column("0")))
 
 
 def append(conn: Connection, items: Sequence[dict[str, Any]]) -> None:
@@ -46,7 +47,7 @@ def append(conn: Connection, items: Sequence[dict[str, Any]]) -> None:
     rows = [{"type": e["type"], "data": e["data"], "order_id": e.get("order_id"),
              "channel_id": e.get("channel_id"), "location_id": e.get("location_id"), "occurred_at": now}
             for e in items]
-    conn.execute(_INSERT_PG if is_postgres(conn) else _INSERT_SQLITE, rows)
+    (_INSERT_PG if is_postgres(conn) else _INSERT_SQLITE).run(conn, rows)
 
 
 def page(conn: Connection, *, after: tuple[int, int], limit: int, channel_id: int | None = None,

@@ -1,0 +1,71 @@
+"""Hot-path statements run straight on the driver's cursor, compiled once per dialect.
+
+SQLAlchemy's execution layer costs about 180 µs per statement on top of the driver here (measured:
+305 µs against 128 µs for one SELECT on PostgreSQL); an order's write transaction runs a dozen
+statements while it holds the stock rows (or, on SQLite, the database's one write lock). These
+statements are still written in SQLAlchemy Core — compiled for the connection's dialect on first use —
+and run inside the unit of work's transaction, on its own connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import orjson
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.expression import ClauseElement
+
+Params = Mapping[str, Any]
+
+
+def _sqlite_value(value: Any) -> Any:
+    # The text form SQLAlchemy's SQLite DateTime type stores (UTC, no offset), so both paths compare alike.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return value
+
+
+def _postgres_value(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()  # sent untyped, so PostgreSQL casts it to the jsonb column
+    return value
+
+
+class FastStatement:
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._insert = isinstance(statement, Insert) and not statement._values
+        self._compiled: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
+
+    def _sql(self, conn: Connection, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+        cache_key = (conn.dialect.name, keys if self._insert else ())
+        hit = self._compiled.get(cache_key)
+        if hit is None:
+            compiled = cast(SQLCompiler, self.statement.compile(
+                dialect=conn.dialect, column_keys=list(keys) if self._insert else None))
+            order = tuple(compiled.positiontup) if conn.dialect.positional and compiled.positiontup else None
+            hit = self._compiled[cache_key] = (compiled.string, order)
+        return hit
+
+    def run(self, conn: Connection, params: Params | Sequence[Params]) -> Any:
+        """Execute with one parameter set or many; returns the driver's cursor (rowcount, fetchone)."""
+        rows: Sequence[Params] = [params] if isinstance(params, Mapping) else params
+        sql, order = self._sql(conn, tuple(rows[0]))
+        adapt = _postgres_value if conn.dialect.name == "postgresql" else _sqlite_value
+        data: list[Any]
+        if order is not None:
+            data = [tuple(adapt(row[name]) for name in order) for row in rows]
+        else:
+            data = [{name: adapt(value) for name, value in row.items()} for row in rows]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if len(data) == 1:
+            cursor.execute(sql, data[0])
+        else:
+            cursor.executemany(sql, data)
+        return cursor
