@@ -58,7 +58,8 @@ def wrk(script: str, url: str, *, connections: int, seconds: int, env: dict[str,
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
                           "--timeout", "10s",
                           "-s", str(HERE / "wrk" / script), url],
-                         capture_output=True, text=True, env={**os.environ, **env}, timeout=seconds + 60).stdout
+                         capture_output=True, text=True, timeout=seconds + 60,
+                         env={**os.environ, "OM_WRK_DIR": str(HERE / "wrk"), **env}).stdout
     line = next((x for x in out.splitlines() if x.startswith("OM_RESULT")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no result:\n{out}")
