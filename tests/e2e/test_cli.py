@@ -214,3 +214,22 @@ def test_reservations_sweep_releases_expired_holds(demo_db: str, api: Api) -> No
     assert api.position("TEE-BLACK", "WH-KASSEL")["reserved"] == reserved_before
     assert api.ok(api.get(f"/reservations/{hold['id']}"))["status"] == "expired"
     assert "released 0" in ordermesh(demo_db, "reservations", "sweep").stdout
+
+
+def test_a_revoked_key_is_listed_as_revoked_and_refused_by_a_new_server(
+        empty_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli.console, "_width", 200)  # the console took its width when the module was imported
+    created = ordermesh(empty_db, "keys", "create", "--role", "admin", "--label", "till 3")
+    secret = created.stdout.strip().splitlines()[-1]
+    listed = ordermesh(empty_db, "keys", "list")
+    assert listed.exit_code == 0 and "till 3" in listed.stdout and secret not in listed.stdout
+    key_id = next(line.split()[1] for line in listed.stdout.splitlines() if "till 3" in line)
+    assert ordermesh(empty_db, "keys", "revoke", key_id).exit_code == 0
+    assert ordermesh(empty_db, "keys", "revoke", key_id).exit_code != 0  # already revoked
+    running = bootstrap(Settings(database_url=empty_db, sweep_interval_seconds=0, pool_size=2))
+    try:
+        with TestClient(create_app(om=running)) as client:
+            refused = client.get("/api/v1/skus", headers={"Authorization": f"Bearer {secret}"})
+        assert refused.status_code == 401
+    finally:
+        running.close()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from typing import Any
 
 from ordermesh.adapters.db import api_keys as db
 from ordermesh.adapters.db import catalogue
-from ordermesh.domain.errors import InvalidInput
+from ordermesh.domain.errors import InvalidInput, NotFound
 from ordermesh.domain.ids import new_id
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.unit_of_work import UnitOfWork
@@ -33,6 +34,18 @@ def create_key(uow: UnitOfWork, role: str, scope: str | None = None, label: str 
             raise InvalidInput(f"scope: no {kind} with code {scope!r}", field="scope")
         db.insert_key(conn, key_id, secret, parsed.value, scope, label)
     return key_id, secret
+
+
+def list_keys(uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow.reading() as conn:
+        return [{k: row[k] for k in ("id", "role", "scope", "label", "created_at", "revoked_at")}
+                for row in db.all_keys(conn)]
+
+
+def revoke_key(uow: UnitOfWork, key_id: str) -> None:
+    with uow.writing() as conn:
+        if not db.revoke(conn, key_id):
+            raise NotFound(f"no active API key {key_id!r}", field="key_id")
 
 
 class KeyRing:

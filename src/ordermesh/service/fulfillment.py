@@ -177,14 +177,9 @@ def resource(conn: Connection, order: RowMapping, fo: RowMapping, items: list[An
     per_location = split_by_line(decision.allocations, [(x["order_line_id"], x["sku_id"], x["quantity"])
                                                         for x in items])
     codes = catalogue.codes_by_id(conn, "location", per_location)
-    create_fulfillment_orders_and_log(conn, order, method, per_location, codes, sku_codes)
-    db.insert_decision(conn, order["id"], f"rejected:{fo['id']}", decision.explanation())
-
-
-def create_fulfillment_orders_and_log(conn: Connection, order: RowMapping, method: DeliveryMethod,
-                                      per_location: Any, codes: Any, sku_codes: Any) -> None:
     _, _, events = create_fulfillment_orders(conn, order, method, per_location, codes, sku_codes)
     outbox.append(conn, events)
+    db.insert_decision(conn, order["id"], f"rejected:{fo['id']}", decision.explanation())
 
 
 def list_page(uow: UnitOfWork, who: Principal, *, location: str | None, status: str | None,

@@ -87,6 +87,29 @@ def keys_create(
     print(secret)
 
 
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every API key: id, role, scope, label, and when it was created or revoked (never the secret)."""
+    keys = api_keys.list_keys(_ordermesh().uow)
+    # Ids are pasted into `keys revoke`, so their column never wraps or truncates.
+    widest_id = max((len(k["id"]) for k in keys), default=6)
+    table = Table(Column("key id", no_wrap=True, min_width=widest_id), "role", "scope", "label", "created", "revoked")
+    for k in keys:
+        table.add_row(k["id"], k["role"], k["scope"] or "", k["label"] or "", str(k["created_at"])[:19],
+                      str(k["revoked_at"])[:19] if k["revoked_at"] else "")
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key id shown by `keys list`")]) -> None:
+    """Revoke a key; running servers refuse it within 30 seconds."""
+    try:
+        api_keys.revoke_key(_ordermesh().uow, key_id)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"revoked {key_id}")
+
+
 @seed_app.command("demo")
 def seed_demo() -> None:
     """Create the demo retailer: 1 warehouse, 6 stores, web/app/POS channels, 50 SKUs with stock."""
