@@ -66,8 +66,9 @@ def _guarded_buyer(database_url: str, key: tuple[int, int], barrier: threading.B
     try:
         with engine.begin() as conn:
             barrier.wait(WAIT_SECONDS)
-            failed = inventory.reserve(conn, [StockChange(*key, 1)], buffer=0, source="control")
-        return "refused" if failed else "reserved"
+            refused: list[StockChange] = []
+            inventory.reserve(conn, [StockChange(*key, 1)], buffer=0, source="control", refuse=refused.extend)
+        return "refused" if refused else "reserved"
     finally:
         engine.dispose()
 

@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy.engine import Connection
 
 from ordermesh.adapters.db import idempotency as db
+from ordermesh.adapters.db.batch import batch
 from ordermesh.domain.errors import DomainError, IdempotencyInProgress, IdempotencyKeyReused, InvalidInput
 from ordermesh.service.access import Principal
 from ordermesh.service.unit_of_work import UnitOfWork
@@ -77,9 +78,10 @@ def run_planned(uow: UnitOfWork, who: Principal, key: str | None, request_hash: 
     with uow.writing() as conn:
         if key is not None and (stored := _claim(conn, who, key, request_hash)) is not None:
             return stored
-        status_code, body = apply(conn, planned)
-        if key is not None:
-            db.save(conn, who.key_id, key, request_hash, status_code, orjson.dumps(body).decode())
+        with batch(conn):  # the writes go out together; their checks run before the commit
+            status_code, body = apply(conn, planned)
+            if key is not None:
+                db.save(conn, who.key_id, key, request_hash, status_code, orjson.dumps(body).decode())
     return Outcome(status_code, body)
 
 
@@ -89,17 +91,21 @@ def _check_key(key: str | None) -> None:
 
 
 def _claim(conn: Connection, who: Principal, key: str, request_hash: str) -> Outcome | None:
-    if not db.try_lock(conn, who.key_id, key):
+    locked, record = db.claim(conn, who.key_id, key)
+    if not locked:
         raise IdempotencyInProgress("a request with this Idempotency-Key is still in progress; retry shortly",
                                     field="Idempotency-Key")
-    return _stored(conn, who, key, request_hash)
+    return _replay(record, request_hash)
 
 
 def _stored(conn: Connection, who: Principal, key: str, request_hash: str) -> Outcome | None:
-    record = db.find(conn, who.key_id, key)
+    return _replay(db.find(conn, who.key_id, key), request_hash)
+
+
+def _replay(record: db.StoredResponse | None, request_hash: str) -> Outcome | None:
     if record is None:
         return None
-    if record["request_hash"] != request_hash:
+    if record.request_hash != request_hash:
         raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body",
                                    field="Idempotency-Key")
-    return Outcome(record["status_code"], orjson.loads(record["response"]), replayed=True)
+    return Outcome(record.status_code, orjson.loads(record.response), replayed=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
 
@@ -19,7 +20,7 @@ def channel(conn: Connection, who: Principal, code: str, *, field: str = "channe
     return row
 
 
-def channel_for_order(conn: Connection, who: Principal, code: str, external_id: str) -> RowMapping:
+def channel_for_order(conn: Connection, who: Principal, code: str, external_id: str) -> Mapping[str, Any]:
     """The ordering channel, refusing an external id the channel already used."""
     who.check_channel(code)
     row = catalogue.channel_with_order(conn, code, external_id)

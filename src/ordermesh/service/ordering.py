@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from ordermesh.adapters.db import catalogue, outbox
 from ordermesh.adapters.db import inventory as stock
 from ordermesh.adapters.db import orders as db
+from ordermesh.adapters.db.batch import ConstraintViolated
 from ordermesh.adapters.db.inventory import StockChange
 from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.catalogue import DeliveryMethod
@@ -46,7 +47,7 @@ CREATED = 201
 class OrderPlan:
     """Everything phase 2 writes, decided in phase 1."""
 
-    channel: RowMapping
+    channel: Mapping[str, Any]
     order: dict[str, Any]
     lines: list[dict[str, Any]]
     decision: Decision
@@ -68,7 +69,19 @@ def place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None,
                                            lambda conn, p: (CREATED, commit(conn, cmd, p)))
         except sourcing.StockTaken as exc:
             taken = exc
+        except ConstraintViolated as exc:
+            if exc.constraint != db.EXTERNAL_ID_CONSTRAINT:
+                raise
+            raise _duplicate(uow, cmd) from None  # a concurrent request captured this external_id first
     raise taken.refusal()
+
+
+def _duplicate(uow: UnitOfWork, cmd: PlaceOrder) -> DuplicateOrder:
+    with uow.reading(snapshot=False) as conn:
+        channel = catalogue.get(conn, "channel", cmd.channel)
+        existing = db.find_by_external_id(conn, channel["id"], cmd.external_id) if channel else None
+    return DuplicateOrder(f"external_id: channel {cmd.channel} already has order {cmd.external_id} ({existing})",
+                          field="external_id", order_id=existing)
 
 
 def plan(conn: Connection, who: Principal, cmd: PlaceOrder) -> OrderPlan:
@@ -115,7 +128,7 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder) -> OrderPlan:
     return result
 
 
-def _delivery_target(conn: Connection, cmd: PlaceOrder, channel: RowMapping,
+def _delivery_target(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any],
                      method: DeliveryMethod) -> tuple[RowMapping | None, tuple[float, float] | None]:
     if method.at_chosen_store:
         if not cmd.delivery.pickup_location:
@@ -136,7 +149,7 @@ def _delivery_target(conn: Connection, cmd: PlaceOrder, channel: RowMapping,
     return None, (address.latitude, address.longitude)
 
 
-def _hold_share(conn: Connection, cmd: PlaceOrder, channel: RowMapping, demand: Mapping[int, int],
+def _hold_share(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any], demand: Mapping[int, int],
                 store: RowMapping | None) -> tuple[list[Allocation], list[StockChange]]:
     """What a cart hold covers for this order (stays reserved) and what it held beyond (goes back)."""
     if cmd.reservation_id is None:
@@ -154,7 +167,8 @@ def _hold_share(conn: Connection, cmd: PlaceOrder, channel: RowMapping, demand: 
     return used, surplus
 
 
-def _order_row(cmd: PlaceOrder, channel: RowMapping, order_id: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
+def _order_row(cmd: PlaceOrder, channel: Mapping[str, Any], order_id: str,
+               lines: list[dict[str, Any]]) -> dict[str, Any]:
     now = utcnow()
     subtotal = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
     return {"id": order_id, "channel_id": channel["id"], "external_id": cmd.external_id,
@@ -194,15 +208,15 @@ def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[All
 
 
 def commit(conn: Connection, cmd: PlaceOrder, p: OrderPlan) -> dict[str, Any]:
-    """Phase 2: write the plan; the conditional reservations come last, just before the commit."""
+    """Phase 2: write the plan; the conditional reservations come last, just before the commit.
+
+    Runs inside the caller's batch: on PostgreSQL every statement here goes out in one round trip.
+    """
     order = p.order
     if cmd.reservation_id is not None:
         reservations.convert(conn, order["channel_id"], cmd.reservation_id, order["id"])
         stock.release(conn, p.hold_surplus, source=f"reservation:{cmd.reservation_id}", reason="not needed by order")
-    if not db.insert_order(conn, order, p.lines):  # a concurrent request captured this external_id first
-        existing = db.find_by_external_id(conn, order["channel_id"], cmd.external_id)
-        raise DuplicateOrder(f"external_id: channel {cmd.channel} already has order {cmd.external_id} "
-                             f"({existing})", field="external_id", order_id=existing)
+    db.insert_order(conn, order, p.lines)
     db.insert_fulfillment(conn, p.fos, p.fo_lines)
     db.insert_decision(conn, order["id"], "placed", {**p.decision.explanation(), "reservation_id": cmd.reservation_id})
     outbox.append(conn, p.events)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
@@ -50,7 +51,7 @@ def _sites(conn: Connection, versions: dict[int, int]) -> dict[int, _Site]:
     return known
 
 
-def candidates(conn: Connection, channel: RowMapping, sku_ids: Sequence[int],
+def candidates(conn: Connection, channel: Mapping[Any, Any], sku_ids: Sequence[int],
                location_ids: Sequence[int] | None = None) -> list[Candidate]:
     rows = inventory.sellable_at(conn, channel_id=channel["id"], all_locations=channel["all_locations"],
                                  buffer=channel["buffer"], sku_ids=sku_ids, location_ids=location_ids)
@@ -78,7 +79,7 @@ class StockTaken(Exception):
 
 def decide(
     conn: Connection,
-    channel: RowMapping,
+    channel: Mapping[Any, Any],
     demand: Mapping[int, int],
     *,
     method: DeliveryMethod | None,
@@ -97,18 +98,20 @@ def decide(
                         excluded=excluded)
 
 
-def reserve(conn: Connection, channel: RowMapping, decision: Decision, *, sku_codes: Mapping[int, str],
+def reserve(conn: Connection, channel: Mapping[Any, Any], decision: Decision, *, sku_codes: Mapping[int, str],
             source: str) -> None:
     """Reserve what ``decision`` allocated, or raise StockTaken (the caller's transaction rolls back)."""
     changes = [StockChange(a.sku_id, a.location_id, a.quantity) for a in decision.allocations]
-    failed = inventory.reserve(conn, changes, buffer=channel["buffer"], source=source)
-    if failed:
+
+    def refuse(failed: list[StockChange]) -> None:
         raise StockTaken(sorted({sku_codes[c.sku_id] for c in failed}))
+
+    inventory.reserve(conn, changes, buffer=channel["buffer"], source=source, refuse=refuse)
 
 
 def reserve_best(
     conn: Connection,
-    channel: RowMapping,
+    channel: Mapping[Any, Any],
     demand: Mapping[int, int],
     *,
     method: DeliveryMethod | None,

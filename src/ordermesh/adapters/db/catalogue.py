@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from ordermesh.adapters.db.sql import upsert, utcnow
+from ordermesh.adapters.db.fast import FastStatement
+from ordermesh.adapters.db.sql import InList, upsert, utcnow
 from ordermesh.adapters.db.tables import Channel, ChannelLocation, Location, Order, Sku, table_of
 
 locations = table_of(Location)
@@ -42,22 +43,26 @@ def get(conn: Connection, kind: str, code: str) -> RowMapping | None:
     return conn.execute(select(table).where(table.c.code == code)).mappings().first()
 
 
-_CHANNEL_WITH_ORDER = select(
-    channels,
+# The ordering path's reads run on the driver (see fast.py): only the columns it uses.
+_CHANNEL_WITH_ORDER = FastStatement(select(
+    channels.c.id, channels.c.code, channels.c.currency, channels.c.all_locations, channels.c.buffer,
+    channels.c.active,
     select(orders.c.id).where(orders.c.channel_id == channels.c.id, orders.c.external_id == bindparam("external_id"))
     .scalar_subquery().label("existing_order_id"),
-).where(channels.c.code == bindparam("code"))
+).where(channels.c.code == bindparam("code")))
+_CHANNEL_WITH_ORDER_COLUMNS = ("id", "code", "currency", "all_locations", "buffer", "active", "existing_order_id")
 
 
-def channel_with_order(conn: Connection, code: str, external_id: str) -> RowMapping | None:
-    """The channel row plus ``existing_order_id``: the order it already has under ``external_id``, if any."""
-    return conn.execute(_CHANNEL_WITH_ORDER, {"code": code, "external_id": external_id}).mappings().first()
+def channel_with_order(conn: Connection, code: str, external_id: str) -> dict[str, Any] | None:
+    """The channel's ordering settings plus ``existing_order_id``: its order under ``external_id``, if any."""
+    row = _CHANNEL_WITH_ORDER.run(conn, {"code": code, "external_id": external_id}).fetchone()
+    return dict(zip(_CHANNEL_WITH_ORDER_COLUMNS, row, strict=True)) if row is not None else None
 
 
-def _ids_statement(kind: str, active_only: bool) -> Any:
+def _ids_statement(kind: str, active_only: bool) -> FastStatement:
     table = TABLES[kind]
-    stmt = select(table.c.code, table.c.id).where(table.c.code.in_(bindparam("codes", expanding=True)))
-    return stmt.where(table.c.active.is_(True)) if active_only else stmt
+    stmt = select(table.c.code, table.c.id).where(InList(table.c.code, "codes"))
+    return FastStatement(stmt.where(table.c.active.is_(True)) if active_only else stmt)
 
 
 # Prebuilt, so hot paths reuse one compiled statement instead of building and keying a new one per call.
@@ -65,7 +70,8 @@ _IDS = {(kind, active): _ids_statement(kind, active) for kind in TABLES for acti
 
 
 def ids_by_code(conn: Connection, kind: str, codes: Iterable[str], *, active_only: bool = True) -> dict[str, int]:
-    return {code: id_ for code, id_ in conn.execute(_IDS[kind, active_only], {"codes": list(set(codes))}).all()}
+    rows = _IDS[kind, active_only].run(conn, {"codes": list(set(codes))}).fetchall()
+    return {code: id_ for code, id_ in rows}
 
 
 def codes_by_id(conn: Connection, kind: str, ids: Iterable[int]) -> dict[int, str]:

@@ -14,6 +14,8 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
+from ordermesh.adapters.db import batch
+
 WRITE_OPTION = "ordermesh_write"
 SQLITE_POOL = 40
 
@@ -42,7 +44,7 @@ def make_engine(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "NOR
     url = normalise_url(url)
     if is_sqlite_url(url):
         return _sqlite_engine(url, pool_size, sqlite_synchronous)
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size // 2,
@@ -50,6 +52,8 @@ def make_engine(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "NOR
         pool_recycle=3600,
         **JSON_CODEC,
     )
+    batch.flush_before_other_statements(engine)
+    return engine
 
 
 def _sqlite_engine(url: str, pool_size: int, synchronous: str) -> Engine:

@@ -19,6 +19,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.expression import ClauseElement
 
+from ordermesh.adapters.db import batch
+
 Params = Mapping[str, Any]
 
 
@@ -63,6 +65,8 @@ class FastStatement:
             data = [tuple(adapt(row[name]) for name in order) for row in rows]
         else:
             data = [{name: adapt(value) for name, value in row.items()} for row in rows]
+        if (active := batch.current(conn)) is not None:
+            active.queue()
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         if len(data) == 1:
             cursor.execute(sql, data[0])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import zlib
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, select, text
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
+from ordermesh.adapters.db.batch import batch
 from ordermesh.adapters.db.fast import FastStatement
 from ordermesh.adapters.db.sql import is_postgres, utcnow
 from ordermesh.adapters.db.tables import IdempotencyRecord, table_of
@@ -14,23 +16,43 @@ from ordermesh.adapters.db.tables import IdempotencyRecord, table_of
 records = table_of(IdempotencyRecord)
 
 
-def try_lock(conn: Connection, principal: str, key: str) -> bool:
-    """Claim the key for this transaction. On SQLite the write transaction already excludes everyone."""
-    if not is_postgres(conn):
-        return True
-    lock_id = zlib.crc32(f"{principal}\x00{key}".encode()) - 2**31
-    return bool(conn.execute(_LOCK, {"k": lock_id}).scalar())
+class StoredResponse(NamedTuple):
+    request_hash: str
+    status_code: int
+    response: str
 
 
-_FIND = select(records).where(records.c.principal == bindparam("p"), records.c.key == bindparam("k"))
+_FIND = FastStatement(select(records.c.request_hash, records.c.status_code, records.c.response)
+                      .where(records.c.principal == bindparam("p"), records.c.key == bindparam("k")))
 _SAVE = FastStatement(insert(records))
-_LOCK = text("SELECT pg_try_advisory_xact_lock(:k)")
+_LOCK = FastStatement(text("SELECT pg_try_advisory_xact_lock(:k)"))
 
 
-def find(conn: Connection, principal: str, key: str) -> RowMapping | None:
-    return conn.execute(_FIND, {"p": principal, "k": key}).mappings().first()
+def _lock_id(principal: str, key: str) -> int:
+    return zlib.crc32(f"{principal}\x00{key}".encode()) - 2**31
+
+
+def claim(conn: Connection, principal: str, key: str) -> tuple[bool, StoredResponse | None]:
+    """Claim the key for this write transaction, and read what is stored under it.
+
+    On PostgreSQL an advisory lock held to the commit makes concurrent requests with one key take
+    turns (a busy key answers False); on SQLite the write transaction already excludes everyone. The
+    lookup runs after the lock, so it sees whatever a twin committed before we got it; both go out in
+    one round trip with the transaction's BEGIN.
+    """
+    with batch(conn):
+        lock = _LOCK.run(conn, {"k": _lock_id(principal, key)}) if is_postgres(conn) else None
+        found = _FIND.run(conn, {"p": principal, "k": key})
+    locked = bool(lock.fetchone()[0]) if lock is not None else True
+    row = found.fetchone()
+    return locked, StoredResponse(*row) if row is not None else None
+
+
+def find(conn: Connection, principal: str, key: str) -> StoredResponse | None:
+    row = _FIND.run(conn, {"p": principal, "k": key}).fetchone()
+    return StoredResponse(*row) if row is not None else None
 
 
 def save(conn: Connection, principal: str, key: str, request_hash: str, status_code: int, response: str) -> None:
     _SAVE.run(conn, {"principal": principal, "key": key, "request_hash": request_hash,
-                         "status_code": status_code, "response": response, "created_at": utcnow()})
+                     "status_code": status_code, "response": response, "created_at": utcnow()})

@@ -7,7 +7,7 @@ last unit — on SQLite and PostgreSQL alike — and a ledger row is written in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
 from typing import Any
@@ -16,8 +16,9 @@ from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
+from ordermesh.adapters.db import batch
 from ordermesh.adapters.db.fast import FastStatement
-from ordermesh.adapters.db.sql import is_postgres, utcnow
+from ordermesh.adapters.db.sql import InList, is_postgres, utcnow
 from ordermesh.adapters.db.tables import ChannelLocation, InventoryMovement, InventoryPosition, Location, Sku, table_of
 
 positions = table_of(InventoryPosition)
@@ -72,22 +73,36 @@ _ISSUE = (
 _INSERT_MOVEMENTS = FastStatement(insert(movements))
 
 
-def reserve(conn: Connection, changes: Iterable[StockChange], *, buffer: int, source: str) -> list[StockChange]:
-    """Reserve every change or report the ones that no longer fit (the caller rolls back)."""
+def reserve(conn: Connection, changes: Iterable[StockChange], *, buffer: int, source: str,
+            refuse: Callable[[list[StockChange]], None]) -> None:
+    """Reserve every change, or call ``refuse`` (which raises) with the ones that no longer fit.
+
+    Inside a batch the row counts are checked when the batch has been sent, and a refusal must roll
+    back the whole transaction. Alone, what this call took is given back before ``refuse``, so the
+    caller may try other locations within the same transaction.
+    """
     now = utcnow()
-    failed: list[StockChange] = []
-    done: list[StockChange] = []
-    for c in _sorted(changes):
-        result = _FAST_RESERVE.run(conn, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "buffer": buffer,
-                                          "now": now})
-        (done if result.rowcount == 1 else failed).append(c)
+    ordered = _sorted(changes)
+    sent = [(c, _FAST_RESERVE.run(conn, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "buffer": buffer,
+                                         "now": now})) for c in ordered]
+    active = batch.current(conn)
+    if active is not None:
+        record(conn, [(c, "reserve", 0, c.quantity) for c in ordered], source=source)
+        active.check(lambda: _refuse_short([c for c, cursor in sent if cursor.rowcount != 1], refuse))
+        return
+    failed = [c for c, cursor in sent if cursor.rowcount != 1]
     if failed:
-        # Give back what this attempt took, so the caller may re-source within the same transaction.
-        for c in done:
-            conn.execute(_UNRESERVE, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "now": now})
-    else:
-        record(conn, [(c, "reserve", 0, c.quantity) for c in done], source=source)
-    return failed
+        for c, cursor in sent:
+            if cursor.rowcount == 1:
+                conn.execute(_UNRESERVE, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "now": now})
+        refuse(failed)
+        return
+    record(conn, [(c, "reserve", 0, c.quantity) for c in ordered], source=source)
+
+
+def _refuse_short(failed: list[StockChange], refuse: Callable[[list[StockChange]], None]) -> None:
+    if failed:
+        refuse(failed)
 
 
 def release(conn: Connection, changes: Iterable[StockChange], *, source: str, reason: str | None = None) -> None:
@@ -157,19 +172,19 @@ def _channel_location_filter(channel_id: int, all_locations: bool) -> Any:
                               .where(channel_locations.c.channel_id == channel_id))
 
 
-def _sellable_statement(all_locations: bool, by_location: bool, with_codes: bool) -> Any:
+def _sellable_statement(all_locations: bool, by_location: bool, with_codes: bool) -> FastStatement:
     sellable = positions.c.on_hand - positions.c.reserved - positions.c.safety_stock - bindparam("buffer")
     columns = [positions.c.location_id, locations.c.version, positions.c.sku_id, sellable.label("sellable")]
     if with_codes:
         columns.append(locations.c.code)
     stmt = (select(*columns).join(positions, positions.c.location_id == locations.c.id)
-            .where(locations.c.active.is_(True), positions.c.sku_id.in_(bindparam("skus", expanding=True))))
+            .where(locations.c.active.is_(True), InList(positions.c.sku_id, "skus")))
     if not all_locations:
         stmt = stmt.where(locations.c.id.in_(select(channel_locations.c.location_id)
                                              .where(channel_locations.c.channel_id == bindparam("channel"))))
     if by_location:
-        stmt = stmt.where(locations.c.id.in_(bindparam("locations", expanding=True)))
-    return stmt
+        stmt = stmt.where(InList(locations.c.id, "locations"))
+    return FastStatement(stmt)
 
 
 _SELLABLE = {flags: _sellable_statement(*flags) for flags in product((True, False), repeat=3)}
@@ -187,9 +202,10 @@ def sellable_at(conn: Connection, *, channel_id: int, all_locations: bool, buffe
     params: dict[str, Any] = {"buffer": buffer, "skus": list(sku_ids), "channel": channel_id}
     if location_ids is not None:
         params["locations"] = list(location_ids)
-    # Plain tuples: attribute access on Row objects costs microseconds, and this runs for every
-    # (location, SKU) pair of every order.
-    return [tuple(row) for row in conn.execute(stmt, params)]
+    # On the driver, as plain tuples: this runs for every (location, SKU) pair of every order, and
+    # SQLAlchemy's Row objects cost microseconds each.
+    rows: list[tuple[Any, ...]] = stmt.run(conn, params).fetchall()
+    return rows
 
 
 def location_attributes(conn: Connection, location_ids: Sequence[int]) -> list[RowMapping]:

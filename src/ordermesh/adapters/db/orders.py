@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import exists, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db.fast import FastStatement
@@ -39,24 +38,19 @@ channels = table_of(Channel)
 _INSERT = {name: FastStatement(insert(table)) for name, table in
            (("orders", orders), ("lines", lines), ("fos", fos), ("fo_lines", fo_lines), ("decisions", decisions))}
 
-# INSERT … ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id, per dialect. RETURNING, because
-# SQLAlchemy's rowcount is only meaningful for UPDATE and DELETE (it is -1 for an INSERT on psycopg).
-_INSERT_NEW_ORDER = {name: FastStatement(dialect.insert(orders)
-                                          .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-                                          .returning(orders.c.id))
-                     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+# The unique constraint that makes (channel, external id) one order, whatever the concurrency.
+EXTERNAL_ID_CONSTRAINT = "uq_orders_channel_external_id"
 
 
-def insert_order(conn: Connection, order: dict[str, Any], order_lines: Sequence[dict[str, Any]]) -> bool:
-    """Insert the order and its lines; False, writing nothing, if its channel already has the external_id.
+def insert_order(conn: Connection, order: dict[str, Any], order_lines: Sequence[dict[str, Any]]) -> None:
+    """Insert the order and its lines.
 
     Two requests with one external_id can both pass an earlier lookup; the unique constraint decides
-    (PostgreSQL waits for the other transaction, then skips the row), instead of an IntegrityError.
+    (PostgreSQL makes the second wait for the first, then refuses it): the caller's batch raises
+    ``ConstraintViolated(EXTERNAL_ID_CONSTRAINT)`` and the transaction rolls back.
     """
-    if _INSERT_NEW_ORDER[conn.dialect.name].run(conn, order).fetchone() is None:
-        return False
+    _INSERT["orders"].run(conn, order)
     _INSERT["lines"].run(conn, order_lines)
-    return True
 
 
 def insert_fulfillment(conn: Connection, new_fos: Sequence[dict[str, Any]],

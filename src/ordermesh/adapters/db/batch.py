@@ -1,0 +1,123 @@
+"""Write statements sent together: on PostgreSQL one pipeline, one round trip for the lot.
+
+An order's write phase is a dozen statements whose results nobody needs until the end: the inserts
+need none, and the conditional reservations only need their row counts checked before the commit.
+Sent one at a time they cost a dozen round trips, each a wake-up of the server and of us, while the
+hot stock rows stay locked. Inside ``batch(conn)`` the hot-path statements (``FastStatement``) go to
+PostgreSQL back to back in psycopg's pipeline mode; checks registered with ``Batch.check`` run once the
+results are in. Any other statement (SQLAlchemy's own execution, which reads results at once) first
+sends what is queued and waits for it, so code inside a batch never sees a result that is not there.
+SQLite is in-process: statements run at once and the checks run at the same point, so both databases
+behave alike.
+
+A failed check, or any statement's error, means the whole transaction must roll back: a batch is for
+the tail of a transaction that either all happens or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Engine
+
+from ordermesh.adapters.db.tables import Base
+
+_ACTIVE = "ordermesh.batch"
+
+
+class ConstraintViolated(Exception):
+    """A statement in the batch broke a unique or foreign-key constraint (named as in the schema)."""
+
+    def __init__(self, constraint: str) -> None:
+        super().__init__(constraint)
+        self.constraint = constraint
+
+
+class Batch:
+    def __init__(self, conn: Connection) -> None:
+        self._driver: psycopg.Connection[Any] | None = (
+            conn.connection.dbapi_connection if conn.dialect.name == "postgresql" else None)  # type: ignore[assignment]
+        self._pipeline: contextlib.AbstractContextManager[Any] | None = None
+        self._checks: list[Callable[[], None]] = []
+
+    def check(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once the batch's results are in (it may raise to refuse the transaction)."""
+        self._checks.append(fn)
+
+    def queue(self) -> None:
+        """The next statements may be sent without waiting for their results."""
+        if self._driver is not None and self._pipeline is None:
+            self._pipeline = self._driver.pipeline()
+            self._pipeline.__enter__()
+
+    def flush(self, error: BaseException | None = None) -> None:
+        """Send what is queued and wait for every result."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.__exit__(type(error) if error else None, error, error.__traceback__ if error else None)
+
+    def _finish(self) -> None:
+        self.flush()
+        for fn in self._checks:
+            fn()
+
+
+def current(conn: Connection) -> Batch | None:
+    active: Batch | None = conn.info.get(_ACTIVE)
+    return active
+
+
+@contextlib.contextmanager
+def batch(conn: Connection) -> Iterator[Batch]:
+    """Send the statements issued inside as one batch; an inner ``batch`` joins the outer one."""
+    if (outer := current(conn)) is not None:
+        yield outer
+        return
+    active = conn.info[_ACTIVE] = Batch(conn)
+    try:
+        yield active
+        active._finish()
+    except BaseException as exc:
+        active.flush(exc)  # leave pipeline mode whatever happened, so the rollback can run
+        if isinstance(exc, psycopg.IntegrityError | sqlite3.IntegrityError | sa_exc.IntegrityError):
+            raise ConstraintViolated(_constraint_name(exc)) from exc
+        raise
+    finally:
+        del conn.info[_ACTIVE]
+
+
+def flush_before_other_statements(engine: Engine) -> None:
+    """SQLAlchemy reads a statement's result at once: send the queued ones first (see the docstring)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _flush(conn: Connection, *_: object) -> None:
+        if (active := current(conn)) is not None:
+            active.flush()
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
+
+
+def _constraint_name(exc: Exception) -> str:
+    if isinstance(exc, sa_exc.DBAPIError) and isinstance(exc.orig, Exception):
+        exc = exc.orig
+    if isinstance(exc, psycopg.Error):
+        return exc.diag.constraint_name or ""
+    # SQLite names the columns, not the constraint: find the unique constraint over exactly those.
+    match = _SQLITE_UNIQUE.search(str(exc))
+    if match is None:
+        return ""
+    columns = [c.strip().split(".") for c in match.group(1).split(",")]
+    table = Base.metadata.tables.get(columns[0][0])
+    wanted = {name for _, name in columns}
+    for constraint in table.constraints if table is not None else ():
+        if {c.name for c in constraint.columns} == wanted and constraint.name:  # type: ignore[attr-defined]
+            return str(constraint.name)
+    return ""
