@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import orjson
+from sqlalchemy import bindparam, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
@@ -39,18 +40,29 @@ def _postgres_value(value: Any) -> Any:
     return value
 
 
+# An insert of up to this many rows is one multi-row INSERT … VALUES (…), (…): one statement for the
+# driver to prepare and send instead of one per row (an order's lines, ledger rows and events).
+MULTI_ROW_LIMIT = 100
+
+
 class FastStatement:
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._insert = isinstance(statement, Insert) and not statement._values
-        self._compiled: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
+        self._compiled: dict[tuple[str, tuple[str, ...], int], tuple[str, tuple[str, ...] | None]] = {}
 
-    def _sql(self, conn: Connection, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
-        cache_key = (conn.dialect.name, keys if self._insert else ())
+    def _sql(self, conn: Connection, keys: tuple[str, ...], rows: int) -> tuple[str, tuple[str, ...] | None]:
+        cache_key = (conn.dialect.name, keys if self._insert else (), rows)
         hit = self._compiled.get(cache_key)
         if hit is None:
-            compiled = cast(SQLCompiler, self.statement.compile(
-                dialect=conn.dialect, column_keys=list(keys) if self._insert else None))
+            if rows > 1:
+                table = cast(Insert, self.statement).table
+                statement: ClauseElement = insert(table).values(
+                    [{k: bindparam(f"r{i}_{k}") for k in keys} for i in range(rows)])
+                compiled = cast(SQLCompiler, statement.compile(dialect=conn.dialect))
+            else:
+                compiled = cast(SQLCompiler, self.statement.compile(
+                    dialect=conn.dialect, column_keys=list(keys) if self._insert else None))
             order = tuple(compiled.positiontup) if conn.dialect.positional and compiled.positiontup else None
             hit = self._compiled[cache_key] = (compiled.string, order)
         return hit
@@ -58,8 +70,13 @@ class FastStatement:
     def run(self, conn: Connection, params: Params | Sequence[Params]) -> Any:
         """Execute with one parameter set or many; returns the driver's cursor (rowcount, fetchone)."""
         rows: Sequence[Params] = [params] if isinstance(params, Mapping) else params
-        sql, order = self._sql(conn, tuple(rows[0]))
         adapt = _postgres_value if conn.dialect.name == "postgresql" else _sqlite_value
+        if self._insert and 1 < len(rows) <= MULTI_ROW_LIMIT:
+            keys, count = tuple(rows[0]), len(rows)
+            rows = [{f"r{i}_{k}": row[k] for i, row in enumerate(rows) for k in keys}]
+            sql, order = self._sql(conn, keys, count)
+        else:
+            sql, order = self._sql(conn, tuple(rows[0]), 1)
         data: list[Any]
         if order is not None:
             data = [tuple(adapt(row[name]) for name in order) for row in rows]

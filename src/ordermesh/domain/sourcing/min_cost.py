@@ -1,0 +1,117 @@
+"""Min-cost sourcing as a mixed-integer programme, in plain data, for any solver that takes it.
+
+Variables: x[a] integer units on arc a = (location l, SKU s), 0 ≤ x[a] ≤ stock; y[l] binary, location used.
+Minimise   Σ_l y[l]·fixed[l] + Σ_a x[a]·unit_cost[a] + offset
+           (fixed: parcel + handling + per-km × distance + split penalty; unit cost: per-kg × weight;
+            offset: minus one split penalty, as the first shipment is no split)
+subject to Σ_{a of s} x[a] = demand[s]                        every SKU exactly filled
+           x[a] ≤ stock[a]·y[l]                               only from a used location, within its stock
+           Σ_l y[l] ≤ max_locations                           the split limit
+           Σ_{a of l} value[s]·x[a] ≥ min_value·y[l]          no shipment below the minimum value
+Locations whose daily capacity is full get no variables at all (y[l] = 0).
+
+The domain builds the problem and checks whatever comes back; a solver adapter (HiGHS) solves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ordermesh.domain.sourcing.costs import RateCards, fixed_cost, unit_cost
+from ordermesh.domain.sourcing.distance import distance_km
+from ordermesh.domain.sourcing.model import Allocation, Candidate, Demand, OrderContext, Plan
+from ordermesh.domain.sourcing.strategies import fewest_splits, in_rank_order, nearest
+
+
+@dataclass(frozen=True, slots=True)
+class Arc:
+    """One integer variable: units of SKU ``sku`` (index) shipped from location ``location`` (index)."""
+
+    location: int
+    sku: int
+    stock: int  # upper bound: the units there, at most the demand
+    unit_cost: float
+
+
+@dataclass(frozen=True)
+class MinCostProblem:
+    location_ids: tuple[int, ...]
+    sku_ids: tuple[int, ...]
+    demand: tuple[int, ...]  # per SKU index
+    fixed_cost: tuple[float, ...]  # per location index
+    arcs: tuple[Arc, ...]
+    max_locations: int | None  # None: no split limit
+    min_shipment_value: float = 0.0  # 0: no minimum
+    unit_value: tuple[float, ...] = ()  # per SKU index, for the minimum shipment value
+    offset: float = 0.0
+
+    @property
+    def variable_count(self) -> int:
+        return len(self.arcs) + len(self.location_ids)
+
+    def without_minimum_value(self) -> MinCostProblem:
+        return MinCostProblem(self.location_ids, self.sku_ids, self.demand, self.fixed_cost, self.arcs,
+                              self.max_locations, 0.0, self.unit_value, self.offset)
+
+
+@dataclass(frozen=True)
+class MinCostSolution:
+    units: tuple[int, ...]  # per arc
+    status: str  # "optimal", or "time_limit" for the best plan found in the time allowed
+    seconds: float
+
+
+class Solver(Protocol):
+    """Solves a MinCostProblem exactly, or returns None when it finds no feasible plan in time."""
+
+    def solve(self, problem: MinCostProblem, time_limit_s: float) -> MinCostSolution | None: ...
+
+
+def build_problem(eligible: Sequence[Candidate], demand: Demand, ctx: OrderContext, rates: RateCards,
+                  max_splits: int | None, min_shipment_value: float = 0.0) -> MinCostProblem:
+    sku_ids = tuple(sku for sku, qty in demand.items() if qty > 0)
+    usable = [c for c in eligible if not c.at_capacity and any(c.stock.get(s, 0) > 0 for s in sku_ids)]
+    arcs = tuple(
+        Arc(li, si, min(c.stock.get(sku, 0), demand[sku]), unit_cost(c, sku, ctx, rates))
+        for li, c in enumerate(usable) for si, sku in enumerate(sku_ids) if c.stock.get(sku, 0) > 0
+    )
+    return MinCostProblem(
+        location_ids=tuple(c.location_id for c in usable), sku_ids=sku_ids,
+        demand=tuple(demand[s] for s in sku_ids),
+        fixed_cost=tuple(fixed_cost(c, ctx, rates) for c in usable), arcs=arcs, max_locations=max_splits,
+        min_shipment_value=float(min_shipment_value),
+        unit_value=tuple(float(ctx.unit_value_minor.get(s, 0)) for s in sku_ids),
+        offset=-rates.split_penalty_minor,
+    )
+
+
+def plan_from_units(problem: MinCostProblem, units: Sequence[int]) -> Plan:
+    return [Allocation(problem.location_ids[arc.location], problem.sku_ids[arc.sku], q)
+            for arc, q in zip(problem.arcs, units, strict=True) if q > 0]
+
+
+def location_sets(problem: MinCostProblem, plans: Mapping[str, Plan]) -> list[frozenset[int]]:
+    """The plans' locations, as sets of the problem's location indexes (for seeding a search)."""
+    index = {location_id: i for i, location_id in enumerate(problem.location_ids)}
+    return [frozenset(index[a.location_id] for a in plan if a.location_id in index) for plan in plans.values()]
+
+
+def greedy_baselines(eligible: Sequence[Candidate], demand: Demand, ctx: OrderContext,
+                     max_splits: int | None) -> dict[str, Plan]:
+    """The plans the rule-based strategies make for this order with their default rankings, where
+    feasible within ``max_splits``. The min-cost plan must never cost more than any of them."""
+    usable = [c for c in eligible if not c.at_capacity]
+    km = {c.location_id: distance_km(ctx.destination, c.latitude, c.longitude) for c in usable}
+    by_distance = sorted(usable, key=lambda c: (km[c.location_id] is None, km[c.location_id] or 0.0, c.code))
+    badness = {c.location_id: km[c.location_id] or 0.0 for c in usable}
+    by_priority = sorted(usable, key=lambda c: (c.priority, c.code))
+    by_stock = sorted(usable, key=lambda c: (-sum(min(c.stock.get(s, 0), q) for s, q in demand.items()), c.code))
+    found = {
+        "nearest": nearest(by_distance, demand),
+        "fewest_splits": fewest_splits(by_distance, demand, max_splits, badness),
+        "priority": in_rank_order(by_priority, demand, max_splits),
+        "highest_stock": in_rank_order(by_stock, demand, max_splits),
+    }
+    return {name: plan for name, plan in found.items() if isinstance(plan, list)}
