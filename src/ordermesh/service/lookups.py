@@ -20,16 +20,23 @@ def channel(conn: Connection, who: Principal, code: str, *, field: str = "channe
     return row
 
 
-def channel_for_order(conn: Connection, who: Principal, code: str, external_id: str) -> Mapping[str, Any]:
-    """The ordering channel, refusing an external id the channel already used."""
+def channel_and_skus(conn: Connection, who: Principal, code: str, external_id: str, sku_codes: Sequence[str],
+                     sku_fields: Sequence[str]) -> tuple[Mapping[str, Any], dict[str, int]]:
+    """The ordering channel and the order's SKU ids, asked for together (one round trip in a batch).
+
+    Refuses an unknown or inactive channel, an external id the channel already used, and an unknown or
+    inactive SKU naming its field.
+    """
     who.check_channel(code)
-    row = catalogue.channel_with_order(conn, code, external_id)
+    channel_later = catalogue.channel_with_order(conn, code, external_id)
+    skus_later = catalogue.ids_by_code_later(conn, "sku", sku_codes)
+    row = channel_later()
     if row is None or not row["active"]:
         raise InvalidInput(f"channel: unknown or inactive channel {code!r}", field="channel")
     if row["existing_order_id"] is not None:
         raise DuplicateOrder(f"external_id: channel {code} already has order {external_id} "
                              f"({row['existing_order_id']})", field="external_id", order_id=row["existing_order_id"])
-    return row
+    return row, _known_skus(skus_later(), sku_codes, sku_fields)
 
 
 def location(conn: Connection, who: Principal, code: str, *, field: str = "location",
@@ -43,7 +50,10 @@ def location(conn: Connection, who: Principal, code: str, *, field: str = "locat
 
 def sku_ids(conn: Connection, codes: Sequence[str], field_of: Sequence[str]) -> dict[str, int]:
     """Active SKU ids by code; an unknown SKU is refused naming its field (e.g. ``lines[2].sku``)."""
-    found = catalogue.ids_by_code(conn, "sku", codes)
+    return _known_skus(catalogue.ids_by_code(conn, "sku", codes), codes, field_of)
+
+
+def _known_skus(found: dict[str, int], codes: Sequence[str], field_of: Sequence[str]) -> dict[str, int]:
     for code, field in zip(codes, field_of, strict=True):
         if code not in found:
             raise InvalidInput(f"{field}: unknown or inactive SKU {code!r}", field=field, sku=code)

@@ -86,11 +86,11 @@ def _duplicate(uow: UnitOfWork, cmd: PlaceOrder) -> DuplicateOrder:
 
 def plan(conn: Connection, who: Principal, cmd: PlaceOrder) -> OrderPlan:
     who.require(Role.CHANNEL, action="place orders")
-    channel = lookups.channel_for_order(conn, who, cmd.channel, cmd.external_id)
+    channel, sku_ids = lookups.channel_and_skus(conn, who, cmd.channel, cmd.external_id, [x.sku for x in cmd.lines],
+                                                [f"lines[{i}].sku" for i in range(len(cmd.lines))])
     if cmd.currency != channel["currency"]:
         raise InvalidInput(f"currency: {cmd.currency} is not the currency of channel {cmd.channel} "
                            f"({channel['currency']})", field="currency")
-    sku_ids = lookups.sku_ids(conn, [x.sku for x in cmd.lines], [f"lines[{i}].sku" for i in range(len(cmd.lines))])
     prices = [parse_amount(x.unit_price, cmd.currency, field=f"lines[{i}].unit_price")
               for i, x in enumerate(cmd.lines)]
     if sum(x.quantity * p for x, p in zip(cmd.lines, prices, strict=True)) > MAX_MINOR:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -53,10 +53,19 @@ _CHANNEL_WITH_ORDER = FastStatement(select(
 _CHANNEL_WITH_ORDER_COLUMNS = ("id", "code", "currency", "all_locations", "buffer", "active", "existing_order_id")
 
 
-def channel_with_order(conn: Connection, code: str, external_id: str) -> dict[str, Any] | None:
-    """The channel's ordering settings plus ``existing_order_id``: its order under ``external_id``, if any."""
-    row = _CHANNEL_WITH_ORDER.run(conn, {"code": code, "external_id": external_id}).fetchone()
-    return dict(zip(_CHANNEL_WITH_ORDER_COLUMNS, row, strict=True)) if row is not None else None
+def channel_with_order(conn: Connection, code: str, external_id: str) -> Callable[[], dict[str, Any] | None]:
+    """The channel's ordering settings plus ``existing_order_id``: its order under ``external_id``, if any.
+
+    Sent at once, read when the returned function is called: inside a batch, several such reads share
+    one round trip.
+    """
+    cursor = _CHANNEL_WITH_ORDER.run(conn, {"code": code, "external_id": external_id})
+
+    def read() -> dict[str, Any] | None:
+        row = cursor.fetchone()
+        return dict(zip(_CHANNEL_WITH_ORDER_COLUMNS, row, strict=True)) if row is not None else None
+
+    return read
 
 
 def _ids_statement(kind: str, active_only: bool) -> FastStatement:
@@ -70,8 +79,14 @@ _IDS = {(kind, active): _ids_statement(kind, active) for kind in TABLES for acti
 
 
 def ids_by_code(conn: Connection, kind: str, codes: Iterable[str], *, active_only: bool = True) -> dict[str, int]:
-    rows = _IDS[kind, active_only].run(conn, {"codes": list(set(codes))}).fetchall()
-    return {code: id_ for code, id_ in rows}
+    return ids_by_code_later(conn, kind, codes, active_only=active_only)()
+
+
+def ids_by_code_later(conn: Connection, kind: str, codes: Iterable[str], *,
+                      active_only: bool = True) -> Callable[[], dict[str, int]]:
+    """``ids_by_code``, sent at once and read when the returned function is called (see above)."""
+    cursor = _IDS[kind, active_only].run(conn, {"codes": list(set(codes))})
+    return lambda: {code: id_ for code, id_ in cursor.fetchall()}
 
 
 def codes_by_id(conn: Connection, kind: str, ids: Iterable[int]) -> dict[int, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, select, text
@@ -49,8 +50,18 @@ def claim(conn: Connection, principal: str, key: str) -> tuple[bool, StoredRespo
 
 
 def find(conn: Connection, principal: str, key: str) -> StoredResponse | None:
-    row = _FIND.run(conn, {"p": principal, "k": key}).fetchone()
-    return StoredResponse(*row) if row is not None else None
+    return find_later(conn, principal, key)()
+
+
+def find_later(conn: Connection, principal: str, key: str) -> Callable[[], StoredResponse | None]:
+    """``find``, sent at once and read when the returned function is called (several reads, one trip)."""
+    cursor = _FIND.run(conn, {"p": principal, "k": key})
+
+    def read() -> StoredResponse | None:
+        row = cursor.fetchone()
+        return StoredResponse(*row) if row is not None else None
+
+    return read
 
 
 def save(conn: Connection, principal: str, key: str, request_hash: str, status_code: int, response: str) -> None:

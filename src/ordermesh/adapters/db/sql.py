@@ -65,4 +65,6 @@ def _in_list_postgresql(element: InList, compiler: SQLCompiler, **kw: Any) -> st
     column = compiler.process(element.column, **kw)
     cast = "::bigint" if isinstance(element.column.type, Integer) else ""
     values = f"jsonb_array_elements_text(CAST({compiler.process(bindparam(element.name), **kw)} AS jsonb))"
-    return f"{column} IN (SELECT {values}{cast})"
+    # = ANY(ARRAY(…)), not IN (SELECT …): the array is computed once, and the planner can then use an
+    # index scan where a semi-join over an unknown set function would scan the whole table.
+    return f"{column} = ANY(ARRAY(SELECT {values}{cast}))"

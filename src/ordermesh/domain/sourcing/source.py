@@ -28,8 +28,11 @@ def _shortages(candidates: Sequence[Candidate], demand: Demand, sku_codes: Mappi
 def _screen(candidates: Sequence[Candidate], method: DeliveryMethod | None,
             excluded: Mapping[int, str]) -> tuple[list[Candidate], dict[int, str]]:
     eligible, reasons = [], {}
+    needed = method.capability.value if method is not None else None  # once, not per candidate
     for c in candidates:
-        why = excluded.get(c.location_id) or lacks_capability(c, method)
+        why = excluded.get(c.location_id)
+        if why is None and needed is not None and needed not in c.capabilities:
+            why = lacks_capability(c, method)
         if why:
             reasons[c.location_id] = why
         else:
@@ -49,6 +52,8 @@ def source_order(
     """Fewest locations, then nearest. Raises InsufficientStock naming every SKU that cannot be filled.
 
     ``method`` None (a cart hold, before the delivery method is known) considers every location.
+    This runs for every order over every candidate location: each fact about a candidate is worked
+    out once.
     """
     eligible, reasons = _screen(candidates, method, excluded or {})
     shortages = _shortages(eligible, demand, sku_codes)
@@ -59,12 +64,12 @@ def source_order(
             skus=shortages,
         )
     dist = {c.location_id: distance_km(destination, c.latitude, c.longitude) for c in candidates}
+    rank = {i: d if d is not None else math.inf for i, d in dist.items()}
 
     def key(c: Candidate) -> float:
-        d = dist[c.location_id]
-        return d if d is not None else math.inf
+        return rank[c.location_id]
 
-    chosen = choose_fewest(sorted(eligible, key=lambda c: (key(c), c.code)), demand, key) or []
+    chosen = choose_fewest(sorted(eligible, key=lambda c: (rank[c.location_id], c.code)), demand, key) or []
     allocations = fill_in_order(chosen, demand)
     # The greedy fill may pick a location whose units nearer ones then cover: "chosen" means it ships.
     chosen_ids = {a.location_id for a in allocations}
@@ -75,11 +80,12 @@ def source_order(
 
 def _explain(candidates: Sequence[Candidate], demand: Demand, dist: Mapping[int, float | None],
              chosen_ids: set[int], reasons: Mapping[int, str]) -> list[dict[str, Any]]:
+    wanted = list(demand.items())
     explained = [
         {
             "location": c.code,
             "distance_km": dist[c.location_id],
-            "fillable_units": fillable(c, demand),
+            "fillable_units": sum(min(c.stock.get(sku, 0), qty) for sku, qty in wanted),
             "chosen": c.location_id in chosen_ids,
             "excluded": reasons.get(c.location_id),
         }
