@@ -57,6 +57,9 @@ class Location(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     capabilities: Mapped[list[Any]]
     daily_capacity: Mapped[dict[str, Any]]
+    region: Mapped[str | None] = mapped_column(String(20))  # state/province code, for profile conditions
+    tags: Mapped[list[Any]] = mapped_column(server_default="[]")
+    priority: Mapped[int] = mapped_column(default=100, server_default="100")  # lower is preferred
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on every change, so processes may cache a location's attributes and notice when they go stale.
     version: Mapped[int] = mapped_column(default=1)
@@ -72,6 +75,7 @@ class Channel(Base):
     currency: Mapped[str] = mapped_column(String(3))
     all_locations: Mapped[bool] = mapped_column(default=True)
     buffer: Mapped[int] = mapped_column(default=0)
+    sourcing_profile: Mapped[str | None] = mapped_column(String(64))  # a profile code; None: the built-in one
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
 
@@ -90,6 +94,7 @@ class Sku(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     weight_grams: Mapped[int | None]
+    tags: Mapped[list[Any]] = mapped_column(server_default="[]")
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
 
@@ -233,8 +238,38 @@ class SourcingDecision(Base):
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
     trigger: Mapped[str] = mapped_column(String(40))
     strategy: Mapped[str] = mapped_column(String(40))
+    profile: Mapped[str | None] = mapped_column(String(64))
+    profile_version: Mapped[int | None]
     explanation: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class SourcingProfile(Base):
+    """One version of a channel's sourcing profile; exactly one version of a code is active at a time."""
+
+    __tablename__ = "sourcing_profiles"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_sourcing_profiles_code_version"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12))  # draft, active, retired
+    document: Mapped[dict[str, Any]]
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class LocationCapacity(Base):
+    """Fulfillment orders a location took today per method; taken with the reservation, given back on
+    cancel or reject. ``closed`` switches the location off for that method and day."""
+
+    __tablename__ = "location_capacity"
+    __table_args__ = (CheckConstraint("used >= 0", name="used_not_negative"),)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # UTC date, YYYY-MM-DD
+    method: Mapped[str] = mapped_column(String(16), primary_key=True)
+    used: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[bool] = mapped_column(default=False)
 
 
 class Event(Base):
