@@ -178,7 +178,7 @@ def test_orders_list_and_show_render_an_order(demo_db: str, api: Api, monkeypatc
     shown = ordermesh(demo_db, "orders", "show", placed["id"])
     assert shown.exit_code == 0, shown.output
     for text in (placed["id"], "CLI-1", "confirmed", "19.99", "TEE-BLACK", placed["fulfillment_orders"][0]["id"],
-                 "sourcing: fewest_splits_then_nearest", "order.created"):
+                 "sourcing: fewest_splits", "order.created"):
         assert text in shown.stdout, text
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from ordermesh.adapters.db import catalogue as db
 from ordermesh.adapters.db import outbox
 from ordermesh.domain.errors import InvalidInput, NotFound
+from ordermesh.service import profiles
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.commands import UpsertChannel, UpsertLocation, UpsertSku
 from ordermesh.service.unit_of_work import UnitOfWork
@@ -20,7 +21,8 @@ def upsert_location(uow: UnitOfWork, who: Principal, cmd: UpsertLocation) -> dic
     who.require(Role.ADMIN, action="change locations")
     values = {"name": cmd.name, "type": cmd.type, "latitude": cmd.latitude, "longitude": cmd.longitude,
               "postal_code": cmd.postal_code, "country": cmd.country,
-              "capabilities": sorted(set(cmd.capabilities)), "daily_capacity": cmd.daily_capacity}
+              "capabilities": sorted(set(cmd.capabilities)), "daily_capacity": cmd.daily_capacity,
+              "region": cmd.region, "tags": cmd.tags, "priority": cmd.priority}
     with uow.writing() as conn:
         db.upsert_location(conn, cmd.code, values)
         outbox.append(conn, [{"type": "location.upserted", "data": {"location": cmd.code, **values}}])
@@ -29,7 +31,7 @@ def upsert_location(uow: UnitOfWork, who: Principal, cmd: UpsertLocation) -> dic
 
 def upsert_sku(uow: UnitOfWork, who: Principal, cmd: UpsertSku) -> dict[str, Any]:
     who.require(Role.ADMIN, action="change SKUs")
-    values = {"name": cmd.name, "weight_grams": cmd.weight_grams}
+    values = {"name": cmd.name, "weight_grams": cmd.weight_grams, "tags": cmd.tags}
     with uow.writing() as conn:
         db.upsert_sku(conn, cmd.code, values)
         outbox.append(conn, [{"type": "sku.upserted", "data": {"sku": cmd.code, **values}}])
@@ -38,8 +40,11 @@ def upsert_sku(uow: UnitOfWork, who: Principal, cmd: UpsertSku) -> dict[str, Any
 
 def upsert_channel(uow: UnitOfWork, who: Principal, cmd: UpsertChannel) -> dict[str, Any]:
     who.require(Role.ADMIN, action="change channels")
-    values = {"name": cmd.name, "type": cmd.type, "currency": cmd.currency, "buffer": cmd.buffer}
+    values = {"name": cmd.name, "type": cmd.type, "currency": cmd.currency, "buffer": cmd.buffer,
+              "sourcing_profile": cmd.sourcing_profile}
     with uow.writing() as conn:
+        if cmd.sourcing_profile is not None:
+            profiles.require_active(conn, cmd.sourcing_profile)
         location_ids = None
         if cmd.location_codes is not None:
             found = db.ids_by_code(conn, "location", cmd.location_codes, active_only=False)

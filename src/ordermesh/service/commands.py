@@ -16,6 +16,9 @@ class UpsertLocation:
     postal_code: str | None = None
     country: str | None = None
     daily_capacity: dict[str, int] = field(default_factory=dict)
+    region: str | None = None
+    tags: list[str] = field(default_factory=list)
+    priority: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,7 @@ class UpsertChannel:
     currency: str
     location_codes: list[str] | None = None
     buffer: int = 0
+    sourcing_profile: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class UpsertSku:
     code: str
     name: str
     weight_grams: int | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,7 @@ class Address:
     country: str
     latitude: float | None = None
     longitude: float | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

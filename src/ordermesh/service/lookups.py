@@ -21,22 +21,24 @@ def channel(conn: Connection, who: Principal, code: str, *, field: str = "channe
 
 
 def channel_and_skus(conn: Connection, who: Principal, code: str, external_id: str, sku_codes: Sequence[str],
-                     sku_fields: Sequence[str]) -> tuple[Mapping[str, Any], dict[str, int]]:
-    """The ordering channel and the order's SKU ids, asked for together (one round trip in a batch).
+                     sku_fields: Sequence[str]) -> tuple[Mapping[str, Any], dict[str, catalogue.SkuFacts]]:
+    """The ordering channel and the order's SKUs, asked for together (one round trip in a batch).
 
     Refuses an unknown or inactive channel, an external id the channel already used, and an unknown or
     inactive SKU naming its field.
     """
     who.check_channel(code)
     channel_later = catalogue.channel_with_order(conn, code, external_id)
-    skus_later = catalogue.ids_by_code_later(conn, "sku", sku_codes)
+    skus_later = catalogue.sku_facts_later(conn, sku_codes)
     row = channel_later()
     if row is None or not row["active"]:
         raise InvalidInput(f"channel: unknown or inactive channel {code!r}", field="channel")
     if row["existing_order_id"] is not None:
         raise DuplicateOrder(f"external_id: channel {code} already has order {external_id} "
                              f"({row['existing_order_id']})", field="external_id", order_id=row["existing_order_id"])
-    return row, _known_skus(skus_later(), sku_codes, sku_fields)
+    found = skus_later()
+    _known_skus({k: v.id for k, v in found.items()}, sku_codes, sku_fields)
+    return row, found
 
 
 def location(conn: Connection, who: Principal, code: str, *, field: str = "location",

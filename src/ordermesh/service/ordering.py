@@ -50,7 +50,7 @@ class OrderPlan:
     channel: Mapping[str, Any]
     order: dict[str, Any]
     lines: list[dict[str, Any]]
-    decision: Decision
+    sourced: sourcing.Sourced
     sku_codes: dict[int, str]
     view: dict[str, Any] = field(default_factory=dict)
     fos: list[dict[str, Any]] = field(default_factory=list)
@@ -86,8 +86,9 @@ def _duplicate(uow: UnitOfWork, cmd: PlaceOrder) -> DuplicateOrder:
 
 def plan(conn: Connection, who: Principal, cmd: PlaceOrder) -> OrderPlan:
     who.require(Role.CHANNEL, action="place orders")
-    channel, sku_ids = lookups.channel_and_skus(conn, who, cmd.channel, cmd.external_id, [x.sku for x in cmd.lines],
-                                                [f"lines[{i}].sku" for i in range(len(cmd.lines))])
+    channel, skus = lookups.channel_and_skus(conn, who, cmd.channel, cmd.external_id, [x.sku for x in cmd.lines],
+                                             [f"lines[{i}].sku" for i in range(len(cmd.lines))])
+    sku_ids = {code: facts.id for code, facts in skus.items()}
     if cmd.currency != channel["currency"]:
         raise InvalidInput(f"currency: {cmd.currency} is not the currency of channel {cmd.channel} "
                            f"({channel['currency']})", field="currency")
@@ -114,18 +115,30 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder) -> OrderPlan:
     for a in held:
         covered[a.sku_id] += a.quantity
     remaining = dict(demand - covered)  # Counter subtraction keeps only positive counts
-    decision = Decision("cart_hold", [], [])
+    sourced = sourcing.Sourced(Decision("cart_hold", [], []), "cart_hold", None)
     if remaining:
-        decision = sourcing.decide(conn, channel, remaining, method=method, destination=destination,
-                                   sku_codes=sku_codes, store=store)
-    location_codes = decision.location_codes
+        sourced = sourcing.decide(conn, channel, remaining, method=method, destination=destination,
+                                  sku_codes=sku_codes, store=store, facts=_facts(cmd, lines, skus))
+    location_codes = sourced.decision.location_codes
     if held:
         location_codes = {**catalogue.codes_by_id(conn, "location", [a.location_id for a in held]),
                           **location_codes}
-    result = OrderPlan(channel, _order_row(cmd, channel, order_id, lines), lines, decision, sku_codes,
+    result = OrderPlan(channel, _order_row(cmd, channel, order_id, lines), lines, sourced, sku_codes,
                        hold_surplus=surplus)
     _build(result, cmd, method, held, location_codes)
     return result
+
+
+def _facts(cmd: PlaceOrder, lines: list[dict[str, Any]], skus: Mapping[str, catalogue.SkuFacts]) -> sourcing.OrderFacts:
+    address = cmd.delivery.address
+    unit_value: dict[int, int] = {}
+    for line in lines:
+        unit_value.setdefault(line["sku_id"], line["unit_price_minor"])
+    return sourcing.OrderFacts(
+        channel=cmd.channel, country=address.country if address else None, region=address.region if address else None,
+        order_value_minor=sum(x["quantity"] * x["unit_price_minor"] for x in lines), unit_value_minor=unit_value,
+        sku_tags={f.id: f.tags for f in skus.values()},
+        sku_weight_grams={f.id: f.weight_grams for f in skus.values() if f.weight_grams is not None})
 
 
 def _delivery_target(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any],
@@ -181,15 +194,15 @@ def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[All
            location_codes: dict[int, str]) -> None:
     """Fulfillment orders, the response and the events, from the plan's allocations."""
     order, codes = p.order, p.sku_codes
-    allocations = held + p.decision.allocations
+    allocations = held + p.sourced.decision.allocations
     per_location = split_by_line(allocations, [(x["id"], x["sku_id"], x["quantity"]) for x in p.lines])
     p.fos, p.fo_lines, fo_events = build_fulfillment_orders(order, method, per_location, location_codes, codes)
-    explanation = {**p.decision.explanation(), "reservation_id": cmd.reservation_id}
+    explanation = p.sourced.explanation(reservation_id=cmd.reservation_id)
     p.view = render_order(
         {**order, "channel": cmd.channel}, [{**x, "sku": codes[x["sku_id"]]} for x in p.lines],
         [{**f, "location": location_codes[f["location_id"]]} for f in p.fos],
         [{**x, "sku": codes[x["sku_id"]]} for x in p.fo_lines],
-        decisions=[{"trigger": "placed", "strategy": p.decision.strategy, "explanation": explanation,
+        decisions=[{"trigger": "placed", "strategy": p.sourced.decision.strategy, "explanation": explanation,
                     "created_at": order["created_at"]}])
     reserved: defaultdict[tuple[str, str], int] = defaultdict(int)
     for a in allocations:
@@ -218,9 +231,11 @@ def commit(conn: Connection, cmd: PlaceOrder, p: OrderPlan) -> dict[str, Any]:
         stock.release(conn, p.hold_surplus, source=f"reservation:{cmd.reservation_id}", reason="not needed by order")
     db.insert_order(conn, order, p.lines)
     db.insert_fulfillment(conn, p.fos, p.fo_lines)
-    db.insert_decision(conn, order["id"], "placed", {**p.decision.explanation(), "reservation_id": cmd.reservation_id})
+    db.insert_decision(conn, order["id"], "placed", p.sourced.explanation(reservation_id=cmd.reservation_id))
     outbox.append(conn, p.events)
-    sourcing.reserve(conn, p.channel, p.decision, sku_codes=p.sku_codes, source=f"order:{order['id']}")
+    if p.fos:
+        sourcing.book_capacity(conn, [fo["location_id"] for fo in p.fos], DeliveryMethod(cmd.delivery.method))
+    sourcing.reserve(conn, p.channel, p.sourced.decision, sku_codes=p.sku_codes, source=f"order:{order['id']}")
     return p.view
 
 

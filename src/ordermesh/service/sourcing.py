@@ -1,69 +1,61 @@
-"""Sourcing in the service layer: read candidates, let the domain decide, reserve atomically.
+"""Sourcing in the service layer: read candidates, let the channel's profile decide, reserve atomically.
 
-The decision is made on a snapshot; the reservation is a conditional UPDATE. If another order took the
-stock in between, the reservation reports it and we decide again on fresh numbers (a few times), so a
-race costs a retry, never an oversell.
+The decision is made on a snapshot; the reservation is a conditional UPDATE, and each fulfillment
+order takes a unit of its location's daily capacity the same way. If another order took the stock or
+the capacity in between, that step reports it and we decide again on fresh numbers (a few times), so a
+race costs a retry, never an oversell or an overbooked store.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
 from sqlalchemy.engine import Connection, RowMapping
 
-from ordermesh.adapters.db import inventory
+from ordermesh.adapters.db import batch, capacity, inventory
 from ordermesh.adapters.db.inventory import StockChange
+from ordermesh.adapters.solver import HighsSolver
 from ordermesh.domain.catalogue import DeliveryMethod
 from ordermesh.domain.errors import InsufficientStock
-from ordermesh.domain.sourcing import Candidate, Decision, source_at_store, source_order
+from ordermesh.domain.sourcing import Candidate, Decision, OrderContext, Solver, run_profile, source_at_store
+from ordermesh.service import profiles
+from ordermesh.service.candidates import candidates, sites, today
 
 ATTEMPTS = 4
 
 
-@dataclass(frozen=True, slots=True)
-class _Site:
-    """What sourcing needs to know of a location besides its stock."""
+@dataclass(frozen=True)
+class OrderFacts:
+    """What a profile's conditions and costs need to know of the order beyond its demand."""
 
-    version: int
-    code: str
-    latitude: float
-    longitude: float
-    capabilities: frozenset[str]
-
-
-# Per database engine: location id → its attributes at a version. Every order's stock query returns each
-# location's current version, so a changed location is re-read at once, never served stale.
-_SITES: WeakKeyDictionary[Engine, dict[int, _Site]] = WeakKeyDictionary()
+    channel: str | None = None
+    country: str | None = None
+    region: str | None = None
+    order_value_minor: int = 0
+    unit_value_minor: Mapping[int, int] = field(default_factory=dict)
+    sku_tags: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    sku_weight_grams: Mapping[int, int] = field(default_factory=dict)
 
 
-def _sites(conn: Connection, versions: dict[int, int]) -> dict[int, _Site]:
-    known = _SITES.setdefault(conn.engine, {})
-    stale = [i for i, v in versions.items() if i not in known or known[i].version != v]
-    if stale:
-        for r in inventory.location_attributes(conn, stale):
-            known[r["id"]] = _Site(r["version"], r["code"], r["latitude"], r["longitude"],
-                                   frozenset(r["capabilities"]))
-    return known
+@dataclass(slots=True)
+class Sourced:
+    """A decision and the profile version it was made under."""
+
+    decision: Decision
+    profile: str
+    profile_version: int | None
+
+    def explanation(self, **extra: Any) -> dict[str, Any]:
+        return {**self.decision.explanation(), "profile": self.profile, "profile_version": self.profile_version,
+                **extra}
 
 
-def candidates(conn: Connection, channel: Mapping[Any, Any], sku_ids: Sequence[int],
-               location_ids: Sequence[int] | None = None) -> list[Candidate]:
-    rows = inventory.sellable_at(conn, channel_id=channel["id"], all_locations=channel["all_locations"],
-                                 buffer=channel["buffer"], sku_ids=sku_ids, location_ids=location_ids)
-    stock: dict[int, dict[int, int]] = defaultdict(dict)
-    versions: dict[int, int] = {}
-    for location_id, version, sku_id, sellable in rows:
-        stock[location_id][sku_id] = sellable if sellable > 0 else 0
-        versions[location_id] = version
-    sites = _sites(conn, versions)
-    found = [Candidate(i, sites[i].code, sites[i].latitude, sites[i].longitude, sites[i].capabilities, stock[i])
-             for i in versions]
-    return sorted(found, key=lambda c: c.code)
+@functools.cache
+def _solver() -> Solver:
+    return HighsSolver()
 
 
 class StockTaken(Exception):
@@ -77,6 +69,14 @@ class StockTaken(Exception):
         return InsufficientStock(f"stock for {', '.join(self.skus)} was taken by concurrent orders", skus=self.skus)
 
 
+class CapacityTaken(StockTaken):
+    """Other orders filled a location's capacity for the day between our read and our booking."""
+
+    def refusal(self) -> InsufficientStock:
+        return InsufficientStock(f"the daily capacity of {', '.join(self.skus)} was taken by concurrent orders",
+                                 skus=[], locations=self.skus)
+
+
 def decide(
     conn: Connection,
     channel: Mapping[Any, Any],
@@ -87,15 +87,22 @@ def decide(
     sku_codes: Mapping[int, str],
     store: RowMapping | None = None,
     excluded: Mapping[int, str] | None = None,
-) -> Decision:
+    facts: OrderFacts | None = None,
+) -> Sourced:
     """Choose locations for ``demand`` on a snapshot of stock (nothing is reserved yet)."""
     if store is not None:
-        found = candidates(conn, channel, list(demand), [store["id"]])
-        return source_at_store(demand, found[0] if found else _empty(store), method=method,
-                               store_code=store["code"], sku_codes=sku_codes)
-    found = candidates(conn, channel, list(demand))
-    return source_order(demand, found, method=method, destination=destination, sku_codes=sku_codes,
-                        excluded=excluded)
+        found = candidates(conn, channel, list(demand), method=method, location_ids=[store["id"]])
+        return Sourced(source_at_store(demand, found[0] if found else _empty(store), method=method,
+                                       store_code=store["code"], sku_codes=sku_codes), "chosen_store", None)
+    active = profiles.for_channel(conn, channel)
+    found = candidates(conn, channel, list(demand), method=method)
+    facts = facts or OrderFacts(channel=channel.get("code"))
+    ctx = OrderContext(method=method, channel=facts.channel, order_value_minor=facts.order_value_minor,
+                       destination=destination, country=facts.country, region=facts.region,
+                       sku_tags=facts.sku_tags, sku_weight_grams=facts.sku_weight_grams,
+                       unit_value_minor=facts.unit_value_minor)
+    decision = run_profile(active.profile, ctx, demand, found, sku_codes, solver=_solver(), excluded=excluded)
+    return Sourced(decision, active.code, active.version)
 
 
 def reserve(conn: Connection, channel: Mapping[Any, Any], decision: Decision, *, sku_codes: Mapping[int, str],
@@ -107,6 +114,26 @@ def reserve(conn: Connection, channel: Mapping[Any, Any], decision: Decision, *,
         raise StockTaken(sorted({sku_codes[c.sku_id] for c in failed}))
 
     inventory.reserve(conn, changes, buffer=channel["buffer"], source=source, refuse=refuse)
+
+
+def book_capacity(conn: Connection, location_ids: Sequence[int], method: DeliveryMethod) -> str:
+    """Take a unit of today's capacity at each location for ``method``, or raise CapacityTaken (in a batch,
+    when the batch is sent). Returns the capacity day, which giving the unit back needs."""
+    day, known = today(), sites(conn, {})
+    booked = [(i, capacity.take_later(conn, i, method.value, day, known[i].capacity_limit(method)))
+              for i in location_ids]
+
+    def verify() -> None:
+        full = sorted(known[i].code for i, answered in booked if not answered())
+        if full:
+            raise CapacityTaken(full)
+
+    active = batch.current(conn)
+    if active is not None:
+        active.check(verify)
+    else:
+        verify()
+    return day
 
 
 def reserve_best(
@@ -124,14 +151,14 @@ def reserve_best(
     """Choose locations for ``demand`` and reserve there, or raise InsufficientStock naming the SKUs."""
     taken = StockTaken([])
     for _ in range(ATTEMPTS):
-        decision = decide(conn, channel, demand, method=method, destination=destination, sku_codes=sku_codes,
-                          store=store, excluded=excluded)
+        sourced = decide(conn, channel, demand, method=method, destination=destination, sku_codes=sku_codes,
+                         store=store, excluded=excluded)
         try:
-            reserve(conn, channel, decision, sku_codes=sku_codes, source=source)
+            reserve(conn, channel, sourced.decision, sku_codes=sku_codes, source=source)
         except StockTaken as exc:
             taken = exc
             continue
-        return decision
+        return sourced.decision
     raise taken.refusal()
 
 

@@ -8,7 +8,7 @@ off for a method for the rest of the day (a store that says "no capacity", or st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, false, literal_column, select, update
@@ -16,7 +16,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ordermesh.adapters.db.fast import FastStatement
-from ordermesh.adapters.db.sql import InList
 from ordermesh.adapters.db.tables import LocationCapacity, table_of
 
 capacity = table_of(LocationCapacity)
@@ -44,21 +43,26 @@ _GIVE_BACK = (update(capacity)
                      capacity.c.method == bindparam("m"), capacity.c.used > 0)
               .values(used=capacity.c.used - 1))
 _USED = FastStatement(select(capacity.c.location_id, capacity.c.used, capacity.c.closed)
-                      .where(InList(capacity.c.location_id, "locations"), capacity.c.day == bindparam("d"),
-                             capacity.c.method == bindparam("m")))
+                      .where(capacity.c.day == bindparam("d"), capacity.c.method == bindparam("m")))
 
 
 def take(conn: Connection, location_id: int, method: str, day: str, limit: int | None) -> bool:
     """Take one unit of the day's capacity; False when the location is full or closed for the method.
 
-    ``limit`` None means unlimited: the unit is still counted, so the dashboard shows the day's load,
-    unless the location was closed for the day.
+    ``limit`` None means unlimited: the unit is still counted, so the day's load shows, unless the
+    location was closed for the day.
     """
+    return take_later(conn, location_id, method, day, limit)()
+
+
+def take_later(conn: Connection, location_id: int, method: str, day: str,
+               limit: int | None) -> Callable[[], bool]:
+    """``take``, sent at once and answered when the returned function is called (see batch.py)."""
     if limit is not None and limit <= 0:
-        return False
+        return lambda: False
     bound = limit if limit is not None else 2**31 - 1
-    row = _TAKE[conn.dialect.name].run(conn, {"l": location_id, "d": day, "m": method, "limit": bound}).fetchone()
-    return row is not None
+    cursor = _TAKE[conn.dialect.name].run(conn, {"l": location_id, "d": day, "m": method, "limit": bound})
+    return lambda: cursor.fetchone() is not None
 
 
 def give_back(conn: Connection, location_id: int, method: str, day: str) -> None:
@@ -73,7 +77,12 @@ def close_for_day(conn: Connection, location_id: int, method: str, day: str, *, 
                                             set_={"closed": closed}))
 
 
-def used_today(conn: Connection, location_ids: Sequence[int], method: str, day: str) -> dict[int, tuple[int, bool]]:
-    """(units used, closed) per location that has a row for the day; absent means (0, False)."""
-    rows = _USED.run(conn, {"locations": list(location_ids), "d": day, "m": method}).fetchall()
-    return {location_id: (used, bool(closed)) for location_id, used, closed in rows}
+def used_today(conn: Connection, method: str, day: str) -> dict[int, tuple[int, bool]]:
+    """(units used, closed) per location that has a row for the method and day; absent means (0, False)."""
+    return used_today_later(conn, method, day)()
+
+
+def used_today_later(conn: Connection, method: str, day: str) -> Callable[[], dict[int, tuple[int, bool]]]:
+    """``used_today``, sent at once and read when the returned function is called (see batch.py)."""
+    cursor = _USED.run(conn, {"d": day, "m": method})
+    return lambda: {location_id: (used, bool(closed)) for location_id, used, closed in cursor.fetchall()}

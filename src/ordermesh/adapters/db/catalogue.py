@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, insert, select, update
+import orjson
+from sqlalchemy import bindparam, delete, insert, literal_column, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db.fast import FastStatement
 from ordermesh.adapters.db.sql import InList, upsert, utcnow
-from ordermesh.adapters.db.tables import Channel, ChannelLocation, Location, Order, Sku, table_of
+from ordermesh.adapters.db.tables import Channel, ChannelLocation, Location, Order, Sku, SourcingProfile, table_of
 
 locations = table_of(Location)
 channels = table_of(Channel)
 channel_locations = table_of(ChannelLocation)
 skus = table_of(Sku)
 orders = table_of(Order)
+profiles = table_of(SourcingProfile)
 
 TABLES = {"location": locations, "channel": channels, "sku": skus}
 
@@ -49,8 +51,14 @@ _CHANNEL_WITH_ORDER = FastStatement(select(
     channels.c.active,
     select(orders.c.id).where(orders.c.channel_id == channels.c.id, orders.c.external_id == bindparam("external_id"))
     .scalar_subquery().label("existing_order_id"),
+    # The row id of its sourcing profile's active version: versions never change, so this id is all a
+    # process needs to find the parsed profile in its cache.
+    select(profiles.c.id).where(profiles.c.code == channels.c.sourcing_profile,
+                                profiles.c.status == literal_column("'active'"))
+    .scalar_subquery().label("profile_id"),
 ).where(channels.c.code == bindparam("code")))
-_CHANNEL_WITH_ORDER_COLUMNS = ("id", "code", "currency", "all_locations", "buffer", "active", "existing_order_id")
+_CHANNEL_WITH_ORDER_COLUMNS = ("id", "code", "currency", "all_locations", "buffer", "active", "existing_order_id",
+                               "profile_id")
 
 
 def channel_with_order(conn: Connection, code: str, external_id: str) -> Callable[[], dict[str, Any] | None]:
@@ -87,6 +95,27 @@ def ids_by_code_later(conn: Connection, kind: str, codes: Iterable[str], *,
     """``ids_by_code``, sent at once and read when the returned function is called (see above)."""
     cursor = _IDS[kind, active_only].run(conn, {"codes": list(set(codes))})
     return lambda: {code: id_ for code, id_ in cursor.fetchall()}
+
+
+class SkuFacts(NamedTuple):
+    id: int
+    weight_grams: int | None
+    tags: frozenset[str]
+
+
+_SKU_FACTS = FastStatement(select(skus.c.code, skus.c.id, skus.c.weight_grams, skus.c.tags)
+                           .where(InList(skus.c.code, "codes"), skus.c.active.is_(True)))
+
+
+def sku_facts_later(conn: Connection, codes: Iterable[str]) -> Callable[[], dict[str, SkuFacts]]:
+    """Active SKUs by code with what sourcing weighs (weight, tags); sent at once, read when called."""
+    cursor = _SKU_FACTS.run(conn, {"codes": list(set(codes))})
+
+    def read() -> dict[str, SkuFacts]:
+        return {code: SkuFacts(id_, weight, frozenset(tags if isinstance(tags, list) else orjson.loads(tags or "[]")))
+                for code, id_, weight, tags in cursor.fetchall()}
+
+    return read
 
 
 def codes_by_id(conn: Connection, kind: str, ids: Iterable[int]) -> dict[int, str]:

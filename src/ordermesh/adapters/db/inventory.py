@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -198,19 +198,30 @@ def sellable_at(conn: Connection, *, channel_id: int, all_locations: bool, buffe
     The hot path of every order: integers only (location id, its version, SKU id, units). Callers keep
     the locations' other attributes in a cache checked against ``version``; ``with_codes`` adds the code.
     """
+    return sellable_at_later(conn, channel_id=channel_id, all_locations=all_locations, buffer=buffer,
+                             sku_ids=sku_ids, location_ids=location_ids, with_codes=with_codes)()
+
+
+def sellable_at_later(conn: Connection, *, channel_id: int, all_locations: bool, buffer: int,
+                      sku_ids: Sequence[int], location_ids: Sequence[int] | None = None,
+                      with_codes: bool = False) -> Callable[[], list[tuple[Any, ...]]]:
+    """``sellable_at``, sent at once and read when the returned function is called (in a batch, several
+    reads share one round trip)."""
     stmt = _SELLABLE[all_locations, location_ids is not None, with_codes]
     params: dict[str, Any] = {"buffer": buffer, "skus": list(sku_ids), "channel": channel_id}
     if location_ids is not None:
         params["locations"] = list(location_ids)
     # On the driver, as plain tuples: this runs for every (location, SKU) pair of every order, and
     # SQLAlchemy's Row objects cost microseconds each.
-    rows: list[tuple[Any, ...]] = stmt.run(conn, params).fetchall()
-    return rows
+    cursor = stmt.run(conn, params)
+    return lambda: cast(list[tuple[Any, ...]], cursor.fetchall())
 
 
 def location_attributes(conn: Connection, location_ids: Sequence[int]) -> list[RowMapping]:
     stmt = select(locations.c.id, locations.c.version, locations.c.code, locations.c.latitude,
-                  locations.c.longitude, locations.c.capabilities).where(locations.c.id.in_(location_ids))
+                  locations.c.longitude, locations.c.capabilities, locations.c.type, locations.c.tags,
+                  locations.c.priority, locations.c.country, locations.c.daily_capacity
+                  ).where(locations.c.id.in_(location_ids))
     return list(conn.execute(stmt).mappings())
 
 

@@ -63,8 +63,9 @@ def insert_fulfillment(conn: Connection, new_fos: Sequence[dict[str, Any]],
 
 def insert_decision(conn: Connection, order_id: str, trigger: str, explanation: dict[str, Any]) -> None:
     _INSERT["decisions"].run(conn, {"order_id": order_id, "trigger": trigger,
-                                        "strategy": explanation["strategy"], "explanation": explanation,
-                                        "created_at": utcnow()})
+                                    "strategy": explanation["strategy"], "profile": explanation.get("profile"),
+                                    "profile_version": explanation.get("profile_version"),
+                                    "explanation": explanation, "created_at": utcnow()})
 
 
 def lock_order(conn: Connection, order_id: str) -> RowMapping | None:

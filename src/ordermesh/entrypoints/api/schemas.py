@@ -20,6 +20,7 @@ Text = Annotated[str, Field(min_length=1, max_length=200)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Units = Annotated[int, Field(ge=1, le=MAX_LINE_QUANTITY)]
+Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", examples=["bulky"])]
 
 
 class Strict(BaseModel):
@@ -34,13 +35,19 @@ class LocationUpsert(Strict):
     postal_code: Annotated[str, Field(max_length=20)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
     capabilities: list[Capability] = Field(max_length=5)
-    daily_capacity: dict[DeliveryMethod, Annotated[int, Field(ge=0, le=MAX_UNITS)]] | None = None
+    daily_capacity: dict[DeliveryMethod, Annotated[int, Field(ge=0, le=MAX_UNITS)]] | None = Field(
+        default=None, description="Fulfillment orders the location takes per day and method; absent: no limit")
+    region: Annotated[str, Field(max_length=20)] | None = Field(default=None, description="State or province code")
+    tags: list[Tag] = Field(default_factory=list, max_length=20, description="For sourcing profile filters")
+    priority: Annotated[int, Field(ge=0, le=10_000)] = Field(
+        default=100, description="For the priority strategy: lower is preferred")
 
     def to_command(self, code: str) -> c.UpsertLocation:
         return c.UpsertLocation(code=code, name=self.name, type=self.type.value, latitude=self.latitude,
                                 longitude=self.longitude, postal_code=self.postal_code, country=self.country,
                                 capabilities=[x.value for x in self.capabilities],
-                                daily_capacity={k.value: v for k, v in (self.daily_capacity or {}).items()})
+                                daily_capacity={k.value: v for k, v in (self.daily_capacity or {}).items()},
+                                region=self.region, tags=sorted(set(self.tags)), priority=self.priority)
 
 
 class ChannelUpsert(Strict):
@@ -51,19 +58,22 @@ class ChannelUpsert(Strict):
                                               description="Locations that feed this channel; absent: all")
     buffer: Annotated[int, Field(ge=0, le=MAX_UNITS)] = Field(
         default=0, description="Units held back per location from this channel")
-    sourcing_profile: Code | None = Field(default=None, description="Reserved for the sourcing engine")
+    sourcing_profile: Code | None = Field(
+        default=None, description="The sourcing profile its orders are routed by; absent: the built-in one")
 
     def to_command(self, code: str) -> c.UpsertChannel:
         return c.UpsertChannel(code=code, name=self.name, type=self.type.value, currency=self.currency,
-                               location_codes=self.location_codes, buffer=self.buffer)
+                               location_codes=self.location_codes, buffer=self.buffer,
+                               sourcing_profile=self.sourcing_profile)
 
 
 class SkuUpsert(Strict):
     name: Text
     weight_grams: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=20, description="For sourcing profile conditions")
 
     def to_command(self, code: str) -> c.UpsertSku:
-        return c.UpsertSku(code=code, name=self.name, weight_grams=self.weight_grams)
+        return c.UpsertSku(code=code, name=self.name, weight_grams=self.weight_grams, tags=sorted(set(self.tags)))
 
 
 class MovementIn(Strict):
@@ -107,6 +117,7 @@ class AddressIn(Strict):
     city: Text
     postal_code: Annotated[str, Field(min_length=1, max_length=20)]
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    region: Annotated[str, Field(max_length=20)] | None = Field(default=None, description="State or province code")
     latitude: Latitude | None = None
     longitude: Longitude | None = None
 
@@ -141,7 +152,8 @@ class OrderCreate(Strict):
 
     def to_command(self) -> c.PlaceOrder:
         d, a = self.delivery, self.delivery.address
-        address = c.Address(a.line1, a.city, a.postal_code, a.country, a.latitude, a.longitude) if a else None
+        address = c.Address(a.line1, a.city, a.postal_code, a.country, a.latitude, a.longitude,
+                            a.region) if a else None
         return c.PlaceOrder(
             channel=self.channel, external_id=self.external_id, currency=self.currency,
             customer=c.Customer(self.customer.email, self.customer.name, self.customer.phone),
