@@ -25,5 +25,13 @@ class Settings(BaseSettings):
     # mostly wait on round trips, which more threads overlap (default 16).
     threads: int | None = None
     max_body_bytes: int = 1_000_000
+    # Store fulfillment service levels. A fulfillment order not accepted within this many minutes is
+    # re-sourced elsewhere by the sweeper (pickup and curbside ones excepted: only the chosen store can serve).
+    accept_sla_minutes: float = 120
+    # Days a ready pickup waits for the customer; then it expires and its units go back on sale.
+    pickup_hold_days: float = 3
+    # Hours from creation to the due time per method, e.g. '{"ship": 12}' (the rest keep their defaults:
+    # ship 24, local_delivery 4, pickup 4, curbside 2, transfer 48). The pick list is sorted by due time.
+    fulfillment_due_hours: dict[str, float] = {}
     max_page_size: int = 500
     default_page_size: int = 50

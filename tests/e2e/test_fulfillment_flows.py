@@ -162,7 +162,8 @@ def test_a_rejected_parcel_is_re_sourced_elsewhere_never_back_to_the_rejecting_s
     assert [(fo["location"], fo["lines"][0]["quantity"]) for fo in new] == [("STORE-HAM", 2)]
     history = after["sourcing"]["history"]
     assert [h["chosen"] for h in history] == [["STORE-BER"], ["STORE-HAM"]]
-    assert history[1]["trigger"] == f"rejected:{berlin['id']}"
+    assert history[1]["trigger"] == "rejected:not_found"
+    assert after["sourcing"]["replaces"] == berlin["id"]
     why = {c["location"]: c for c in after["sourcing"]["candidates"]}
     assert "rejected" in why["STORE-BER"]["excluded"]
     assert admin.position("TEE", "STORE-BER")["reserved"] == 0
@@ -178,17 +179,20 @@ def test_a_rejected_parcel_is_re_sourced_elsewhere_never_back_to_the_rejecting_s
     assert_ledger_agrees(om)
 
 
-def test_not_found_writes_off_only_what_no_other_order_holds(admin: Api, network: Any, om: Ordermesh) -> None:
+def test_not_found_also_moves_the_other_orders_waiting_at_that_store(admin: Api, network: Any,
+                                                                    om: Ordermesh) -> None:
     admin.stock("TEE", "STORE-BER", 6)
     admin.stock("TEE", "WH-1", 9)
     first = admin.ok(admin.place([("TEE", 2)]), 201)
     second = admin.ok(admin.place([("TEE", 1)]), 201)
     assert {fo["location"] for o in (first, second) for fo in o["fulfillment_orders"]} == {"STORE-BER"}
     step(admin, first["fulfillment_orders"][0]["id"], "reject", {"reason": "not_found"})
-    assert admin.position("TEE", "STORE-BER") | {"sku": "-"} == {"sku": "-", "location": "STORE-BER", "on_hand": 1,
-                                                                  "reserved": 1, "safety_stock": 0, "available": 0}
-    assert [fo["location"] for fo in order_of(admin, first["id"])["fulfillment_orders"]] == ["STORE-BER", "WH-1"]
-    assert order_of(admin, second["id"])["fulfillment_orders"][0]["status"] == "open"
+    assert admin.position("TEE", "STORE-BER") | {"sku": "-"} == {"sku": "-", "location": "STORE-BER", "on_hand": 0,
+                                                                  "reserved": 0, "safety_stock": 0, "available": 0}
+    for o in (first, second):
+        moved = order_of(admin, o["id"])["fulfillment_orders"]
+        assert [(fo["location"], fo["status"]) for fo in moved] == [("STORE-BER", "rejected"), ("WH-1", "open")]
+    assert admin.position("TEE", "WH-1")["reserved"] == 3
     assert_ledger_agrees(om)
 
 

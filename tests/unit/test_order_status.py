@@ -44,6 +44,10 @@ CASES = [
     ("held before any work", [line(2)], [F.OPEN], True, O.ON_HOLD),
     ("held while picking", [line(2)], [F.PICKING], True, O.ON_HOLD),
     ("held after part shipped", [line(2, fulfilled=1)], [F.SHIPPED, F.OPEN], True, O.ON_HOLD),
+    ("a ship-to-store transfer on its way to the store", [line(2)], [F.SHIPPED], False, O.IN_FULFILLMENT),
+    ("transfer received, waiting at the store", [line(2)], [F.DELIVERED, F.READY_FOR_PICKUP], False,
+     O.IN_FULFILLMENT),
+    ("transfer received and collected", [line(2, fulfilled=2)], [F.DELIVERED, F.PICKED_UP], False, O.COMPLETED),
     ("received, no stock allocated yet", [line(2)], [], False, O.PENDING),
     ("every location rejected, nothing re-sourced yet", [line(2)], [F.REJECTED], False, O.PENDING),
 ]

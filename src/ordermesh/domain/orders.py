@@ -67,7 +67,10 @@ def derive_status(
         return OrderStatus.COMPLETED if done else OrderStatus.FULFILLED
     if fulfilled > 0:
         return OrderStatus.PARTIALLY_FULFILLED
-    if any(s in HOLDING_STOCK and s is not FulfillmentStatus.OPEN for s in statuses):
+    # Nothing reached the customer yet, so a shipped fulfillment order is a transfer on its way to the
+    # store the customer collects from: work in progress, like one being picked.
+    if any((s in HOLDING_STOCK and s is not FulfillmentStatus.OPEN) or s is FulfillmentStatus.SHIPPED
+           for s in statuses):
         return OrderStatus.IN_FULFILLMENT
     if not any(s in HOLDING_STOCK for s in statuses):
         return OrderStatus.PENDING

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ordermesh.domain.picking import LineFound, Parcel
+
 
 @dataclass(frozen=True, slots=True)
 class UpsertLocation:
@@ -92,6 +94,7 @@ class Delivery:
     method: str
     address: Address | None = None
     pickup_location: str | None = None
+    ship_to_store: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +138,6 @@ class FulfillmentStep:
     tracking_number: str | None = None
     spot: str | None = None
     code: str | None = None
+    found: tuple[LineFound, ...] | None = None  # pick: units found per line (a short pick)
+    parcels: tuple[Parcel, ...] | None = None  # pack
+    skus: tuple[str, ...] | None = None  # reject: the SKUs at fault (default: all on the fulfillment order)

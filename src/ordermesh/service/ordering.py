@@ -28,12 +28,13 @@ from ordermesh.adapters.db.batch import ConstraintViolated
 from ordermesh.adapters.db.inventory import StockChange
 from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.catalogue import DeliveryMethod
-from ordermesh.domain.errors import DuplicateOrder, InvalidInput
+from ordermesh.domain.errors import DuplicateOrder, InsufficientStock, InvalidInput
+from ordermesh.domain.fulfillment import FulfillmentPolicy
 from ordermesh.domain.ids import new_id
 from ordermesh.domain.money import MAX_MINOR, format_amount, parse_amount
 from ordermesh.domain.orders import OrderStatus
 from ordermesh.domain.sourcing import Allocation, Decision
-from ordermesh.service import idempotency, lookups, reservations, sourcing
+from ordermesh.service import idempotency, lookups, pickup, reservations, sourcing
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import build_fulfillment_orders, split_by_line
 from ordermesh.service.commands import PlaceOrder
@@ -57,15 +58,16 @@ class OrderPlan:
     fo_lines: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     hold_surplus: list[StockChange] = field(default_factory=list)
+    transfer_to: str | None = None  # ship-to-store: the store the warehouses send the units to
 
 
-def place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None,
-          request_hash: str) -> idempotency.Outcome:
+def place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None, request_hash: str,
+          policy: FulfillmentPolicy | None = None) -> idempotency.Outcome:
     """Place the order (or replay the stored response for ``key``)."""
     taken = sourcing.StockTaken([])
     for _ in range(sourcing.ATTEMPTS):
         try:
-            return idempotency.run_planned(uow, who, key, request_hash, lambda conn: plan(conn, who, cmd),
+            return idempotency.run_planned(uow, who, key, request_hash, lambda conn: plan(conn, who, cmd, policy),
                                            lambda conn, p: (CREATED, commit(conn, cmd, p)))
         except sourcing.StockTaken as exc:
             taken = exc
@@ -84,7 +86,7 @@ def _duplicate(uow: UnitOfWork, cmd: PlaceOrder) -> DuplicateOrder:
                           field="external_id", order_id=existing)
 
 
-def plan(conn: Connection, who: Principal, cmd: PlaceOrder) -> OrderPlan:
+def plan(conn: Connection, who: Principal, cmd: PlaceOrder, policy: FulfillmentPolicy | None = None) -> OrderPlan:
     who.require(Role.CHANNEL, action="place orders")
     channel, skus = lookups.channel_and_skus(conn, who, cmd.channel, cmd.external_id, [x.sku for x in cmd.lines],
                                              [f"lines[{i}].sku" for i in range(len(cmd.lines))])
@@ -117,16 +119,31 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder) -> OrderPlan:
     remaining = dict(demand - covered)  # Counter subtraction keeps only positive counts
     sourced = sourcing.Sourced(Decision("cart_hold", [], []), "cart_hold", None)
     if remaining:
-        sourced = sourcing.decide(conn, channel, remaining, method=method, destination=destination,
-                                  sku_codes=sku_codes, store=store, facts=_facts(cmd, lines, skus))
+        sourced = _source(conn, cmd, channel, remaining, method, destination, store, sku_codes,
+                          _facts(cmd, lines, skus))
     location_codes = sourced.decision.location_codes
     if held:
         location_codes = {**catalogue.codes_by_id(conn, "location", [a.location_id for a in held]),
                           **location_codes}
+    transfer_to = store["code"] if store is not None and cmd.delivery.ship_to_store else None
     result = OrderPlan(channel, _order_row(cmd, channel, order_id, lines), lines, sourced, sku_codes,
-                       hold_surplus=surplus)
-    _build(result, cmd, method, held, location_codes)
+                       hold_surplus=surplus, transfer_to=transfer_to)
+    _build(result, cmd, method, held, location_codes, policy)
     return result
+
+
+def _source(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any], demand: Mapping[int, int],
+            method: DeliveryMethod, destination: tuple[float, float] | None, store: RowMapping | None,
+            sku_codes: dict[int, str], facts: sourcing.OrderFacts) -> sourcing.Sourced:
+    if store is not None and cmd.delivery.ship_to_store:
+        return pickup.plan_ship_to_store(conn, channel, demand, store, sku_codes=sku_codes, facts=facts)
+    try:
+        return sourcing.decide(conn, channel, demand, method=method, destination=destination, sku_codes=sku_codes,
+                               store=store, facts=facts)
+    except InsufficientStock as short:
+        if store is not None:  # tell the channel where else the customer could collect it
+            short.extra["nearest_stores"] = pickup.stores_that_can_serve(conn, channel, demand, store, method=method)
+        raise
 
 
 def _facts(cmd: PlaceOrder, lines: list[dict[str, Any]], skus: Mapping[str, catalogue.SkuFacts]) -> sourcing.OrderFacts:
@@ -191,13 +208,15 @@ def _order_row(cmd: PlaceOrder, channel: Mapping[str, Any], order_id: str,
 
 
 def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[Allocation],
-           location_codes: dict[int, str]) -> None:
+           location_codes: dict[int, str], policy: FulfillmentPolicy | None) -> None:
     """Fulfillment orders, the response and the events, from the plan's allocations."""
     order, codes = p.order, p.sku_codes
     allocations = held + p.sourced.decision.allocations
     per_location = split_by_line(allocations, [(x["id"], x["sku_id"], x["quantity"]) for x in p.lines])
-    p.fos, p.fo_lines, fo_events = build_fulfillment_orders(order, method, per_location, location_codes, codes)
-    explanation = p.sourced.explanation(reservation_id=cmd.reservation_id)
+    p.fos, p.fo_lines, fo_events = build_fulfillment_orders(order, method, per_location, location_codes, codes,
+                                                            policy=policy, transfer_to=p.transfer_to)
+    extra = {"ship_to_store": p.transfer_to} if p.transfer_to else {}
+    explanation = p.sourced.explanation(reservation_id=cmd.reservation_id, **extra)
     p.view = render_order(
         {**order, "channel": cmd.channel}, [{**x, "sku": codes[x["sku_id"]]} for x in p.lines],
         [{**f, "location": location_codes[f["location_id"]]} for f in p.fos],
@@ -231,10 +250,15 @@ def commit(conn: Connection, cmd: PlaceOrder, p: OrderPlan) -> dict[str, Any]:
         stock.release(conn, p.hold_surplus, source=f"reservation:{cmd.reservation_id}", reason="not needed by order")
     db.insert_order(conn, order, p.lines)
     db.insert_fulfillment(conn, p.fos, p.fo_lines)
-    db.insert_decision(conn, order["id"], "placed", p.sourced.explanation(reservation_id=cmd.reservation_id))
+    extra = {"ship_to_store": p.transfer_to} if p.transfer_to else {}
+    db.insert_decision(conn, order["id"], "placed", p.sourced.explanation(reservation_id=cmd.reservation_id, **extra))
     outbox.append(conn, p.events)
-    if p.fos:
-        sourcing.book_capacity(conn, [fo["location_id"] for fo in p.fos], DeliveryMethod(cmd.delivery.method))
+    by_method: defaultdict[str, list[int]] = defaultdict(list)
+    for fo in p.fos:
+        by_method[fo["method"]].append(fo["location_id"])
+    for kind, location_ids in by_method.items():
+        # A transfer to a store is a warehouse shipment: it uses the warehouse's ship capacity.
+        sourcing.book_capacity(conn, location_ids, DeliveryMethod.SHIP if kind == "transfer" else DeliveryMethod(kind))
     sourcing.reserve(conn, p.channel, p.sourced.decision, sku_codes=p.sku_codes, source=f"order:{order['id']}")
     return p.view
 
@@ -251,4 +275,5 @@ def _delivery(cmd: PlaceOrder) -> dict[str, Any]:
         a = d.address
         address = {"line1": a.line1, "city": a.city, "postal_code": a.postal_code, "country": a.country,
                    "latitude": a.latitude, "longitude": a.longitude}
-    return {"method": d.method, "address": address, "pickup_location": d.pickup_location}
+    kept = {"method": d.method, "address": address, "pickup_location": d.pickup_location}
+    return {**kept, "ship_to_store": True} if d.ship_to_store else kept

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from ordermesh.adapters.db import outbox
@@ -38,7 +40,8 @@ class ActiveProfile:
 BUILT_IN_PROFILE = ActiveProfile(BUILT_IN, None, Profile(
     strategies=(default_strategy(StrategyType.FEWEST_SPLITS),), fallback=None))
 
-_PARSED: dict[int, ActiveProfile] = {}
+# Per database engine (tests run many databases in one process): profile row id → parsed profile.
+_PARSED: WeakKeyDictionary[Engine, dict[int, ActiveProfile]] = WeakKeyDictionary()
 
 
 def save(uow: UnitOfWork, who: Principal, code: str, document: Mapping[str, Any], *, activate: bool = True,
@@ -99,12 +102,13 @@ def for_channel(conn: Connection, channel: Mapping[Any, Any]) -> ActiveProfile:
         profile_id = None
     if profile_id is None:
         return BUILT_IN_PROFILE
-    hit = _PARSED.get(profile_id)
+    known = _PARSED.setdefault(conn.engine, {})
+    hit = known.get(profile_id)
     if hit is None:
         row = db.by_id(conn, profile_id)
         if row is None:
             return BUILT_IN_PROFILE
-        hit = _PARSED[profile_id] = ActiveProfile(row["code"], row["version"], parse_profile(row["document"]))
+        hit = known[profile_id] = ActiveProfile(row["code"], row["version"], parse_profile(row["document"]))
     return hit
 
 

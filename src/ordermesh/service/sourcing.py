@@ -120,6 +120,8 @@ def book_capacity(conn: Connection, location_ids: Sequence[int], method: Deliver
     """Take a unit of today's capacity at each location for ``method``, or raise CapacityTaken (in a batch,
     when the batch is sent). Returns the capacity day, which giving the unit back needs."""
     day, known = today(), sites(conn, {})
+    if missing := [i for i in location_ids if i not in known]:  # e.g. a store that was not a candidate
+        known = sites(conn, dict.fromkeys(missing, -1))
     booked = [(i, capacity.take_later(conn, i, method.value, day, known[i].capacity_limit(method)))
               for i in location_ids]
 

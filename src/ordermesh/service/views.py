@@ -16,9 +16,8 @@ from sqlalchemy.engine import Connection
 from ordermesh.adapters.db import catalogue, outbox
 from ordermesh.adapters.db import orders as db
 from ordermesh.adapters.db.sql import as_utc
-from ordermesh.domain.catalogue import DeliveryMethod
 from ordermesh.domain.errors import NotFound
-from ordermesh.domain.fulfillment import FulfillmentStatus, allowed_actions
+from ordermesh.domain.fulfillment import FulfillmentMethod, FulfillmentStatus, allowed_actions
 from ordermesh.domain.money import format_amount
 from ordermesh.service.access import Principal, Role
 
@@ -39,13 +38,15 @@ def render_line(line: Row, currency: str) -> dict[str, Any]:
 
 
 def render_fulfillment_order(fo: Row, fo_lines: Sequence[Row], *, show_code: bool) -> dict[str, Any]:
-    status, method = FulfillmentStatus(fo["status"]), DeliveryMethod(fo["method"])
+    status, method = FulfillmentStatus(fo["status"]), FulfillmentMethod(fo["method"])
     view = {"id": fo["id"], "order_id": fo["order_id"], "location": fo["location"], "method": fo["method"],
             "status": fo["status"],
             "lines": [{"order_line_id": x["order_line_id"], "sku": x["sku"], "quantity": x["quantity"]}
                       for x in fo_lines if x["quantity"] > 0],
             "allowed_actions": [a.value for a in allowed_actions(status, method)],
-            "details": fo["details"] or {}, "created_at": iso(fo["created_at"]), "updated_at": iso(fo["updated_at"])}
+            "details": fo["details"] or {}, "due_at": iso(fo.get("due_at")), "accept_by": iso(fo.get("accept_by")),
+            "pickup_expires_at": iso(fo.get("pickup_expires_at")),
+            "created_at": iso(fo["created_at"]), "updated_at": iso(fo["updated_at"])}
     if fo["pickup_code"] is not None and show_code:
         view["pickup_code"] = fo["pickup_code"]
     return view

@@ -13,23 +13,32 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from ordermesh.adapters.db import capacity, outbox
 from ordermesh.adapters.db import inventory as stock
 from ordermesh.adapters.db import orders as db
-from ordermesh.adapters.db import outbox
 from ordermesh.adapters.db.inventory import StockChange
+from ordermesh.adapters.db.sql import as_utc
 from ordermesh.domain.errors import Conflict
-from ordermesh.domain.fulfillment import HOLDING_STOCK, FulfillmentStatus
+from ordermesh.domain.fulfillment import HOLDING_STOCK, FulfillmentMethod, FulfillmentStatus
 
 Row = Mapping[Any, Any]
 _PROGRESS = {s: i for i, s in enumerate(FulfillmentStatus)}
+# The work was called off before it was done: the location's unit of daily capacity is free again.
+GIVES_CAPACITY_BACK = frozenset({FulfillmentStatus.CANCELLED, FulfillmentStatus.REJECTED})
 
 
 def withdraw(conn: Connection, order: Row, wanted: Mapping[str, int], *, reason: str,
-             close_as: FulfillmentStatus = FulfillmentStatus.CANCELLED) -> dict[str, list[tuple[str, int, int]]]:
-    """Withdraw ``wanted`` units per order line; returns per fulfillment order (line id, sku id, units)."""
+             close_as: FulfillmentStatus = FulfillmentStatus.CANCELLED,
+             only: str | None = None) -> dict[str, list[tuple[str, int, int]]]:
+    """Withdraw ``wanted`` units per order line; returns per fulfillment order (line id, sku id, units).
+
+    ``only`` takes them from that one fulfillment order: a line split over two locations must lose the
+    units the rejecting or short-picking location holds, not the other location's.
+    """
     fos = {f["id"]: f for f in db.fulfillment_orders_of(conn, order["id"])}
     live = [x for x in db.fulfillment_lines_of(conn, list(fos))
-            if FulfillmentStatus(fos[x["fulfillment_order_id"]]["status"]) in HOLDING_STOCK and x["quantity"] > 0]
+            if FulfillmentStatus(fos[x["fulfillment_order_id"]]["status"]) in HOLDING_STOCK and x["quantity"] > 0
+            and only in (None, x["fulfillment_order_id"])]
     live.sort(key=lambda x: _PROGRESS[FulfillmentStatus(fos[x["fulfillment_order_id"]]["status"])])
     taken: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     left = dict(wanted)
@@ -58,12 +67,30 @@ def withdraw(conn: Connection, order: Row, wanted: Mapping[str, int], *, reason:
 
 def close(conn: Connection, order: Row, fo: Row, status: FulfillmentStatus, *, reason: str,
           details: Mapping[str, Any] | None = None) -> None:
+    """Move a fulfillment order to ``status`` (any step, despite the name) and record the event."""
     merged = {**(fo["details"] or {}), **(details or {})}
     db.update_fulfillment_order(conn, fo["id"], status=status.value, details=merged)
+    if status in GIVES_CAPACITY_BACK:  # a transfer booked its location's ship capacity
+        method = FulfillmentMethod(fo["method"]).as_delivery.value
+        capacity.give_back(conn, fo["location_id"], method, capacity.day_of(as_utc(fo["created_at"])))
     outbox.append(conn, [{"type": f"fulfillment_order.{status.value}", "order_id": order["id"],
                           "channel_id": order["channel_id"], "location_id": fo["location_id"],
                           "data": {"fulfillment_order_id": fo["id"], "order_id": order["id"],
                                    "from": fo["status"], "to": status.value, "reason": reason}}])
+
+
+def call_off(conn: Connection, order: Row, fo: Row, status: FulfillmentStatus, *, reason: str) -> None:
+    """Cancel or expire a fulfillment order: its units go back on sale and leave the order."""
+    taken = withdraw(conn, order, whole(lines_of_fulfillment(conn, fo["id"])), reason=reason, close_as=status,
+                     only=fo["id"])
+    for line_id, _, q in taken.get(fo["id"], []):
+        db.add_to_line(conn, line_id, cancelled=q)
+    if taken:
+        outbox.append(conn, [{"type": "order.lines_cancelled", "order_id": order["id"],
+                              "channel_id": order["channel_id"],
+                              "data": {"order_id": order["id"], "reason": reason, "fulfillment_order_id": fo["id"],
+                                       "lines": [{"line_id": line_id, "quantity": q}
+                                                 for line_id, _, q in taken[fo["id"]]]}}])
 
 
 def lines_of_fulfillment(conn: Connection, fo_id: str) -> list[Row]:

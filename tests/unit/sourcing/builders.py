@@ -64,17 +64,25 @@ def brute_force_cost(candidates: list[Candidate], demand: dict[int, int], ctx: O
     limit = len(usable) if max_splits is None else min(max_splits, len(usable))
     for size in range(1, limit + 1):
         for subset in combinations(usable, size):
-            total = sum(_fixed(c, ctx, rates) for c in subset) - rates.split_penalty_minor
-            for sku, wanted in demand.items():
-                for c in sorted(subset, key=lambda c: _per_unit(c, sku, ctx, rates)):
-                    take = min(wanted, c.stock.get(sku, 0))
-                    total += take * _per_unit(c, sku, ctx, rates)
-                    wanted -= take
-                if wanted:
-                    break
-            else:
+            total = set_cost(subset, demand, ctx, rates)
+            if total is not None:
                 best = total if best is None else min(best, total)
     return best
+
+
+def set_cost(locations: tuple[Candidate, ...], demand: dict[int, int], ctx: OrderContext,
+             rates: RateCards) -> float | None:
+    """What shipping from exactly these locations costs at best (each pays its fixed cost, used or not);
+    None if together they cannot fill the order."""
+    total = sum(_fixed(c, ctx, rates) for c in locations) - rates.split_penalty_minor
+    for sku, wanted in demand.items():
+        for c in sorted(locations, key=lambda c: _per_unit(c, sku, ctx, rates)):
+            take = min(wanted, c.stock.get(sku, 0))
+            total += take * _per_unit(c, sku, ctx, rates)
+            wanted -= take
+        if wanted:
+            return None
+    return total
 
 
 LOCATION_TYPES = ["warehouse", "store", "dark_store", "supplier"]

@@ -185,7 +185,10 @@ WAREHOUSE = place(2, "WH-POT", POTSDAM, {TEE: 5, CAP: 5}, type="warehouse")
 @pytest.mark.parametrize("solver", [NoPlan(), OutOfTime(), Cheating()], ids=["no-plan", "time-limit", "cheating"])
 def test_when_the_solver_fails_the_heuristic_or_a_greedy_plan_still_finds_the_cheapest(solver: object) -> None:
     ctx = shipping()
-    plan, report = min_cost_plan([NEAR_STORE, WAREHOUSE], {TEE: 1, CAP: 1}, ctx, RATES, 3, 0, solver)  # type: ignore[arg-type]
+    # The whole programme: pruned, it would hold only the warehouse, and OutOfTime's plan at location 0 (here
+    # the dearer store) would be the cheapest one.
+    whole = SolveLimits(prune=False)
+    plan, report = min_cost_plan([NEAR_STORE, WAREHOUSE], {TEE: 1, CAP: 1}, ctx, RATES, 3, 0, solver, whole)  # type: ignore[arg-type]
     assert isinstance(plan, list) and units_at(plan) == {(2, TEE): 1, (2, CAP): 1}
     assert report["method"] in ("heuristic", "greedy:priority", "greedy:highest_stock")
     assert report["heuristic"]["found"] is True

@@ -209,15 +209,21 @@ class FulfillmentOrder(Base):
     __table_args__ = (
         Index("ix_fulfillment_orders_order", "order_id"),
         Index("ix_fulfillment_orders_location_status", "location_id", "status", "id"),
+        # The sweepers' scans: unaccepted past their deadline, and pickups nobody collected.
+        Index("ix_fulfillment_orders_status_accept_by", "status", "accept_by"),
+        Index("ix_fulfillment_orders_status_pickup_expires_at", "status", "pickup_expires_at"),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
-    method: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16))  # a delivery method, or "transfer" (ship-to-store)
     status: Mapped[str] = mapped_column(String(20))
     pickup_code: Mapped[str | None] = mapped_column(String(6))
     pickup_attempts: Mapped[int] = mapped_column(default=0)
-    details: Mapped[dict[str, Any]]  # carrier, tracking number, curbside spot, reject reason
+    details: Mapped[dict[str, Any]]  # carrier, tracking number, parcels, curbside spot, reject reason
+    due_at: Mapped[datetime]  # hand over by then: the pick list's order
+    accept_by: Mapped[datetime | None]  # not accepted by then: re-sourced elsewhere (None: never)
+    pickup_expires_at: Mapped[datetime | None]  # ready for pickup and not collected by then: expired
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -96,10 +96,10 @@ class CostBreakdown:
         }
 
 
-def fixed_cost(c: Candidate, ctx: OrderContext, rates: RateCards) -> float:
-    """What shipping anything at all from ``c`` costs: parcel, handling, distance and the split penalty."""
+def fixed_cost(c: Candidate, km: float | None, rates: RateCards) -> float:
+    """What shipping anything at all from ``c``, ``km`` from the customer, costs: parcel, handling, distance
+    and the split penalty."""
     card = rates.for_type(c.type)
-    km = distance_km(ctx.destination, c.latitude, c.longitude)
     return card.per_parcel_minor + card.handling_minor + rates.split_penalty_minor + card.per_km_minor * (km or 0.0)
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from ordermesh.domain.sourcing.bounds import bounds, only_optimum
 from ordermesh.domain.sourcing.min_cost import MinCostProblem
 
 Key = tuple[int, float]  # (shipments below the minimum value, cost): lower is better
@@ -95,10 +96,16 @@ class _Search:
 
 
 def improve(problem: MinCostProblem, seeds: Iterable[frozenset[int]], deadline: float,
-            clock: Callable[[], float] = time.perf_counter) -> Filled | None:
-    """The best plan found from ``seeds`` (location index sets) by local search before ``deadline``."""
+            clock: Callable[[], float] = time.perf_counter, *, stop_when_proven: bool = True) -> Filled | None:
+    """The best plan found from ``seeds`` (location index sets) by local search before ``deadline``.
+
+    ``stop_when_proven``: return the best start at once when no plan can beat it (the same answer, sooner).
+    """
     search = _Search(problem)
     starts = [f for f in (search.fill(s) for s in seeds if search.allowed(len(s))) if f is not None]
+    best = min(starts, key=lambda f: f.key, default=None)
+    if best is not None and stop_when_proven and _unbeatable(problem, best):
+        return best  # what the search below would return (no plan, built or searched, can beat it)
     built = search.construct()
     best = min([*starts, *([built] if built else [])], key=lambda f: f.key, default=None)
     while best is not None and clock() < deadline:
@@ -113,3 +120,12 @@ def improve(problem: MinCostProblem, seeds: Iterable[frozenset[int]], deadline: 
             break
         best = step
     return best
+
+
+def _unbeatable(problem: MinCostProblem, best: Filled) -> bool:
+    """Whether ``best`` ships from one location, has no shipment below the minimum value, and every other
+    plan provably costs more (by ``bounds.MARGIN``): no move can then improve it."""
+    if len(best.open) != 1 or best.key[0] != 0:
+        return False
+    b = bounds(problem)
+    return b is not None and only_optimum(b, next(iter(best.open)), best.key[1])

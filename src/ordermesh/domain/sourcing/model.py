@@ -30,6 +30,12 @@ class Candidate:
     def at_capacity(self) -> bool:
         return self.capacity_left is not None and self.capacity_left <= 0
 
+    def with_stock(self, stock: Mapping[int, int]) -> Candidate:
+        """This location with only ``stock`` to give. Runs per candidate per order: the plain constructor,
+        about twice as fast as ``dataclasses.replace`` (which looks up the fields each time)."""
+        return Candidate(self.location_id, self.code, self.latitude, self.longitude, self.capabilities, stock,
+                         self.type, self.tags, self.priority, self.capacity_left, self.country)
+
 
 @dataclass(frozen=True, slots=True)
 class Allocation:

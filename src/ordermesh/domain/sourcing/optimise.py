@@ -9,10 +9,11 @@ a plan with fewer of them beats a cheaper plan with more.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from ordermesh.domain.sourcing.bounds import prune
 from ordermesh.domain.sourcing.costs import RateCards, plan_cost
 from ordermesh.domain.sourcing.local_search import improve
 from ordermesh.domain.sourcing.min_cost import (
@@ -24,7 +25,7 @@ from ordermesh.domain.sourcing.min_cost import (
     location_sets,
     plan_from_units,
 )
-from ordermesh.domain.sourcing.model import Candidate, Demand, Infeasible, OrderContext, Plan
+from ordermesh.domain.sourcing.model import Allocation, Candidate, Demand, Infeasible, OrderContext, Plan
 from ordermesh.domain.sourcing.plans import plan_fault, small_shipments
 from ordermesh.domain.sourcing.strategies import infeasible
 
@@ -34,6 +35,7 @@ class SolveLimits:
     time_limit_s: float = 2.0  # the MILP solver's time limit
     max_variables: int = 2000  # above this, the heuristic instead of the MILP
     heuristic_time_s: float = 1.0  # the heuristic's deadline
+    prune: bool = True  # give the solver only the locations that can be in an optimal plan (exact; False: all)
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,31 @@ class _Order:
     rates: RateCards
     max_splits: int | None
     min_value: float
+    by_id: Mapping[int, Candidate] = field(init=False)
+    keys: dict[tuple[Allocation, ...], tuple[int, float] | None] = field(init=False)  # plan → its key, once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {c.location_id: c for c in self.eligible})  # once, for every price
+        object.__setattr__(self, "keys", {})  # the greedy strategies often make the same plan
 
     def price(self, source: str, plan: Plan) -> Priced | None:
-        by_id = {c.location_id: c for c in self.eligible}
-        if plan_fault(plan, self.demand, by_id, self.max_splits):
+        same = tuple(plan)
+        if same not in self.keys:
+            self.keys[same] = self._key(plan)
+        key = self.keys[same]
+        return Priced(source, plan, key) if key is not None else None
+
+    def _key(self, plan: Plan) -> tuple[int, float] | None:
+        if plan_fault(plan, self.demand, self.by_id, self.max_splits):
             return None
         # Rounded so that equal plans priced in a different order of sums still tie (and the MILP wins ties).
-        cost = round(plan_cost(plan, self.ctx, by_id, self.rates).total, 6)
-        return Priced(source, plan, (len(small_shipments(plan, self.ctx, self.min_value)), cost))
+        cost = round(plan_cost(plan, self.ctx, self.by_id, self.rates).total, 6)
+        return len(small_shipments(plan, self.ctx, self.min_value)), cost
+
+    def upper_bound(self, offers: Sequence[Priced | None]) -> float | None:
+        """The cost of the cheapest plan in hand that the MILP allows (none below the minimum value)."""
+        allowed = [o.key[1] for o in offers if o is not None and o.key[0] == 0]
+        return min(allowed, default=None)
 
 
 def _solve_exact(solver: Solver, problem: MinCostProblem, limits: SolveLimits) -> tuple[MinCostSolution | None, bool]:
@@ -71,30 +90,42 @@ def _solve_exact(solver: Solver, problem: MinCostProblem, limits: SolveLimits) -
 
 def min_cost_plan(eligible: Sequence[Candidate], demand: Demand, ctx: OrderContext, rates: RateCards,
                   max_splits: int | None, min_value: float, solver: Solver | None,
-                  limits: SolveLimits = SolveLimits()) -> tuple[Plan | Infeasible, dict[str, Any]]:
-    """The cheapest plan found, and a report: which method found it, solve time, the greedy plan it beat."""
+                  limits: SolveLimits = SolveLimits(), *,
+                  distances: Mapping[int, float | None] | None = None) -> tuple[Plan | Infeasible, dict[str, Any]]:
+    """The cheapest plan found, and a report: which method found it, solve time, the greedy plan it beat.
+
+    ``distances`` (location id → km to the customer), when the caller has them already.
+    """
     order = _Order(eligible, demand, ctx, rates, max_splits, min_value)
-    problem = build_problem(eligible, demand, ctx, rates, max_splits, min_value)
-    baselines = greedy_baselines(eligible, demand, ctx, max_splits)
+    problem = build_problem(eligible, demand, ctx, rates, max_splits, min_value, distances=distances)
+    baselines = greedy_baselines(eligible, demand, ctx, max_splits, distances=distances)
     report: dict[str, Any] = {"variables": problem.variable_count, "locations": len(problem.location_ids)}
     offers = [order.price(f"greedy:{name}", plan) for name, plan in baselines.items()]
     exact_is_optimal = False
     if solver is not None and problem.variable_count <= limits.max_variables:
-        started = time.perf_counter()
-        solution, relaxed = _solve_exact(solver, problem, limits)
-        report["milp"] = {"status": solution.status if solution else "no_solution",
-                          "solve_time_ms": round((time.perf_counter() - started) * 1000, 2),
-                          "minimum_value_relaxed": relaxed}
-        exact = order.price("milp", plan_from_units(problem, solution.units)) if solution else None
-        if solution is not None and exact is None:
-            report["milp"]["status"] = f"rejected: the solver's {solution.status} plan is not valid"
+        solved = prune(problem, order.upper_bound(offers)) if limits.prune else problem
+        exact, exact_is_optimal, report["milp"] = _exact(order, solver, solved, limits)
         offers.append(exact)
-        exact_is_optimal = exact is not None and solution is not None and solution.status == "optimal"
     else:
         report["milp"] = None if solver is None else {"status": "skipped: too many variables"}
     if not exact_is_optimal:
         offers.append(_heuristic(order, problem, baselines, offers, limits, report))
     return _choose([o for o in offers if o is not None], order, report)
+
+
+def _exact(order: _Order, solver: Solver, problem: MinCostProblem,
+           limits: SolveLimits) -> tuple[Priced | None, bool, dict[str, Any]]:
+    """The solver's plan, priced; whether it is proven optimal; and what to report of the solve."""
+    started = time.perf_counter()
+    solution, relaxed = _solve_exact(solver, problem, limits)
+    report: dict[str, Any] = {"status": solution.status if solution else "no_solution",
+                              "solve_time_ms": round((time.perf_counter() - started) * 1000, 2),
+                              "minimum_value_relaxed": relaxed,
+                              "variables": problem.variable_count, "locations": len(problem.location_ids)}
+    exact = order.price("milp", plan_from_units(problem, solution.units)) if solution else None
+    if solution is not None and exact is None:
+        report["status"] = f"rejected: the solver's {solution.status} plan is not valid"
+    return exact, exact is not None and solution is not None and solution.status == "optimal", report
 
 
 def _heuristic(order: _Order, problem: MinCostProblem, baselines: dict[str, Plan], offers: list[Priced | None],

@@ -10,7 +10,23 @@ from ordermesh.domain.sourcing.model import Allocation, Candidate, Demand, Order
 
 def fillable(c: Candidate, demand: Demand) -> int:
     """Units of ``demand`` this location could ship on its own."""
-    return sum(min(c.stock.get(sku, 0), qty) for sku, qty in demand.items())
+    stock, units = c.stock, 0
+    for sku, qty in demand.items():  # a plain loop: this runs for every candidate of every order
+        held = stock.get(sku, 0)
+        units += held if held < qty else qty
+    return units
+
+
+def fillable_each(candidates: Iterable[Candidate], demand: Demand) -> dict[int, int]:
+    """location id → ``fillable``, for every candidate in one loop (no call per candidate)."""
+    lines, out = list(demand.items()), {}
+    for c in candidates:
+        stock, units = c.stock, 0
+        for sku, qty in lines:
+            held = stock.get(sku, 0)
+            units += held if held < qty else qty
+        out[c.location_id] = units
+    return out
 
 
 def covers(locations: Iterable[Candidate], demand: Demand) -> bool:

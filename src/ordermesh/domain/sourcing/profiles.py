@@ -84,11 +84,14 @@ class Weights:
     cost: float = 0.0
 
     def items(self) -> list[tuple[str, float]]:
-        return [(f.name, float(getattr(self, f.name))) for f in fields(self)]
+        return [(name, float(getattr(self, name))) for name in WEIGHT_NAMES]
 
     @property
     def all_zero(self) -> bool:
         return not any(w for _, w in self.items())
+
+
+WEIGHT_NAMES = tuple(f.name for f in fields(Weights))  # the score parts, in the order they are summed and shown
 
 
 @dataclass(frozen=True)

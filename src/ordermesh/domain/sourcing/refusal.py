@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from ordermesh.domain.errors import InsufficientStock
-from ordermesh.domain.sourcing.criteria import Screened, lacks_capability
+from ordermesh.domain.sourcing.filters import Screened, lacks_capability
 from ordermesh.domain.sourcing.model import Candidate, Demand, OrderContext
 
 NO_STOCK = "no stock"

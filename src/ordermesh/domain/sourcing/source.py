@@ -13,9 +13,9 @@ from typing import Any
 
 from ordermesh.domain.catalogue import DeliveryMethod
 from ordermesh.domain.errors import InsufficientStock, InvalidInput
-from ordermesh.domain.sourcing.criteria import lacks_capability
 from ordermesh.domain.sourcing.decision import Decision
 from ordermesh.domain.sourcing.distance import distance_km
+from ordermesh.domain.sourcing.filters import lacks_capability
 from ordermesh.domain.sourcing.model import Candidate, Demand
 from ordermesh.domain.sourcing.plans import fill_in_order, fillable, short_skus
 from ordermesh.domain.sourcing.strategies import choose_fewest

@@ -83,7 +83,8 @@ def fewest_splits(ranked: Sequence[Candidate], demand: Demand, max_splits: int |
     def key(c: Candidate) -> float:
         return position.get(c.location_id, math.inf)
 
-    chosen = choose_fewest(sorted(ranked, key=lambda c: (key(c), c.code)), demand, key, max_splits)
+    ordered = sorted(ranked, key=lambda c: (position.get(c.location_id, math.inf), c.code))  # (key(c), code)
+    chosen = choose_fewest(ordered, demand, key, max_splits)
     if chosen is None:
         return infeasible(ranked, demand, max_splits, "no set of eligible locations within the split limit "
                                                       "fills the order")

@@ -16,6 +16,7 @@ from ordermesh import __version__
 from ordermesh.bootstrap import Ordermesh, bootstrap
 from ordermesh.entrypoints.api import problems
 from ordermesh.entrypoints.api.routers import catalogue, events, fulfillment, inventory, orders, profiles
+from ordermesh.service import fulfillment_sweep
 from ordermesh.service.reservations import sweep_expired
 from ordermesh.settings import Settings
 
@@ -75,7 +76,8 @@ async def _no_receive() -> Message:
 
 
 class Sweeper:
-    """Releases expired cart holds every few seconds in a background thread."""
+    """Every few seconds in a background thread: releases expired cart holds, re-sources fulfillment orders
+    not accepted in time and expires uncollected pickups."""
 
     def __init__(self, om: Ordermesh, interval: float) -> None:
         self.om, self.interval = om, interval
@@ -99,6 +101,13 @@ class Sweeper:
                     log.info("released %d expired cart holds", released)
             except Exception:  # the sweeper must survive a database hiccup and try again
                 log.exception("sweeping expired cart holds failed")
+            try:
+                swept = fulfillment_sweep.sweep(self.om.uow, self.om.fulfillment_policy)
+                if swept.re_sourced or swept.expired:
+                    log.info("re-sourced %d unaccepted fulfillment orders, expired %d uncollected pickups",
+                             swept.re_sourced, swept.expired)
+            except Exception:
+                log.exception("sweeping fulfillment deadlines failed")
 
 
 def create_app(settings: Settings | None = None, om: Ordermesh | None = None) -> FastAPI:

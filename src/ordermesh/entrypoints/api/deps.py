@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from ordermesh.bootstrap import Ordermesh
 from ordermesh.domain.errors import InvalidInput
+from ordermesh.domain.fulfillment import FulfillmentPolicy
 from ordermesh.service.access import Principal
 from ordermesh.service.unit_of_work import UnitOfWork
 
@@ -27,6 +28,13 @@ def ordermesh(request: Request) -> Ordermesh:
 
 async def unit_of_work(request: Request) -> UnitOfWork:
     return ordermesh(request).uow
+
+
+async def fulfillment_policy(request: Request) -> FulfillmentPolicy:
+    return ordermesh(request).fulfillment_policy
+
+
+Policy = Annotated[FulfillmentPolicy, Depends(fulfillment_policy)]
 
 
 async def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:

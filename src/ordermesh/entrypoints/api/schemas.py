@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.domain.catalogue import Capability, ChannelType, DeliveryMethod, LocationType
-from ordermesh.domain.fulfillment import RejectReason
+from ordermesh.domain.fulfillment import FulfillmentMethod
 from ordermesh.domain.inventory import MAX_UNITS
 from ordermesh.domain.orders import MAX_LINE_QUANTITY, MAX_LINES_PER_ORDER
 from ordermesh.service import commands as c
@@ -126,6 +126,8 @@ class DeliveryIn(Strict):
     method: DeliveryMethod
     address: AddressIn | None = None
     pickup_location: Code | None = None
+    ship_to_store: bool = Field(default=False, description="Pickup/curbside: send the units from a warehouse to "
+                                                           "the chosen store (a transfer), then ready for pickup")
 
 
 class CustomerIn(Strict):
@@ -158,7 +160,7 @@ class OrderCreate(Strict):
             channel=self.channel, external_id=self.external_id, currency=self.currency,
             customer=c.Customer(self.customer.email, self.customer.name, self.customer.phone),
             lines=[c.OrderLineInput(x.sku, x.quantity, x.unit_price) for x in self.lines],
-            delivery=c.Delivery(d.method.value, address, d.pickup_location),
+            delivery=c.Delivery(d.method.value, address, d.pickup_location, d.ship_to_store),
             reservation_id=self.reservation_id, notes=self.notes)
 
 
@@ -175,14 +177,6 @@ class OrderCancel(Strict):
 class HoldCreate(Strict):
     type: Literal["manual", "fraud", "address", "payment"] = "manual"
     reason: Annotated[str, Field(min_length=1, max_length=500)]
-
-
-class FulfillmentActionIn(Strict):
-    reason: RejectReason | None = None
-    carrier: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    tracking_number: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    spot: Annotated[str, Field(min_length=1, max_length=50)] | None = None
-    code: Annotated[str, Field(pattern=r"^\d{6}$")] | None = None
 
 
 class Page(BaseModel):
@@ -215,12 +209,16 @@ class FulfillmentOrderPublic(BaseModel):
     id: str
     order_id: str
     location: str
-    method: DeliveryMethod
+    method: FulfillmentMethod
     status: str
     lines: list[FulfillmentLinePublic]
     allowed_actions: list[str]
     pickup_code: str | None = None
-    details: dict[str, Any]
+    details: dict[str, Any] = Field(description="carrier, tracking_number, parcels, spot, reject_reason, "
+                                                "short_picked, transfer_to, and who did each step")
+    due_at: str | None = Field(default=None, description="Hand over by then; the pick list's order")
+    accept_by: str | None = Field(default=None, description="Re-sourced elsewhere if not accepted by then")
+    pickup_expires_at: str | None = Field(default=None, description="Expires if not collected by then")
 
 
 class OrderLinePublic(BaseModel):

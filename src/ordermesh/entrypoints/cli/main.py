@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Column, Table
 
-from ordermesh.bootstrap import Ordermesh, bootstrap
+from ordermesh.bootstrap import Ordermesh
 from ordermesh.domain.errors import DomainError
+from ordermesh.entrypoints.cli import fulfillment, profiles, shell, simulate
+from ordermesh.entrypoints.cli.shell import CLI, console, err
 from ordermesh.service import api_keys, demo, inventory, queries, reservations
-from ordermesh.service.access import Principal, Role
 from ordermesh.service.commands import Movement, RecordMovements
 from ordermesh.settings import Settings
 
@@ -31,18 +31,11 @@ for sub, name in ((db_app, "db"), (keys_app, "keys"), (seed_app, "seed"), (impor
                   (orders_app, "orders"), (reservations_app, "reservations")):
     app.add_typer(sub, name=name)
 
-console = Console()
-err = Console(stderr=True)
-CLI = Principal("cli", Role.ADMIN)
-
-
-def _ordermesh() -> Ordermesh:
-    return bootstrap(Settings())
-
-
-def _fail(exc: DomainError) -> None:
-    err.print(f"[red]error:[/red] {exc.detail}")
-    raise typer.Exit(2)
+app.add_typer(profiles.profiles_app, name="profiles")
+app.add_typer(fulfillment.fulfillment_app, name="fulfillment")
+app.command("simulate")(simulate.simulate)
+orders_app.command("explain")(profiles.orders_explain)
+_ordermesh, _fail = shell.ordermesh, shell.fail
 
 
 @db_app.command("upgrade")

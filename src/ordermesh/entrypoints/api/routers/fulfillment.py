@@ -1,22 +1,18 @@
-"""Fulfillment orders: the store's and warehouse's work list and its actions."""
+"""Fulfillment orders: the store's and warehouse's work list, its actions, and the pick list."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from ordermesh.domain.fulfillment import FulfillmentAction, FulfillmentStatus
-from ordermesh.entrypoints.api.deps import Limit, UoW, Who, json
-from ordermesh.entrypoints.api.schemas import (
-    CODE_PATTERN,
-    FulfillmentActionIn,
-    FulfillmentOrderPublic,
-    Page,
-    Problem,
-)
-from ordermesh.service import commands, fulfillment
+from ordermesh.entrypoints.api.deps import Limit, Policy, UoW, Who, json
+from ordermesh.entrypoints.api.fulfillment_schemas import FulfillmentActionIn, PickListPublic
+from ordermesh.entrypoints.api.schemas import CODE_PATTERN, FulfillmentOrderPublic, Page, Problem
+from ordermesh.service import fulfillment
+from ordermesh.service.pick_list import pick_list
 
 router = APIRouter(prefix="/api/v1", tags=["fulfillment"])
 
@@ -38,13 +34,26 @@ def get_fulfillment_order(fo_id: str, uow: UoW, who: Who) -> Response:
 
 
 @router.post("/fulfillment-orders/{fo_id}/{action}", summary="Move a fulfillment order along its lifecycle",
-             description="accept, reject {reason}, pick, pack, ship {carrier, tracking_number}, ready, "
-                         "arrive {spot}, pickup {code}, deliver, cancel. An action the current state does "
-                         "not allow answers 409.",
-             responses={200: {"model": FulfillmentOrderPublic}, 409: {"model": Problem}, 422: {"model": Problem}})
-def act(fo_id: str, action: FulfillmentAction, uow: UoW, who: Who,
+             description="accept; reject {reason, skus?} (not_found counts the SKUs down to zero there and "
+                         "re-sources the location's other unpicked work for them; damaged writes the units off; "
+                         "no_capacity closes the location for the day); pick {lines?: [{line_id, "
+                         "quantity_found}]} (a short pick re-sources only the missing units); pack {parcels?: "
+                         "[{weight_grams, items?}]}; ship {carrier, tracking_number}; deliver (a transfer: "
+                         "received at the store, whose pickup is then ready); ready; arrive {spot}; pickup "
+                         "{code}; cancel. An action the current state does not allow answers 409.",
+             responses={200: {"model": FulfillmentOrderPublic}, 400: {"model": Problem}, 403: {"model": Problem},
+                        404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+def act(fo_id: str, action: FulfillmentAction, uow: UoW, who: Who, policy: Policy,
         body: FulfillmentActionIn | None = None) -> Response:
-    body = body or FulfillmentActionIn()
-    step = commands.FulfillmentStep(fo_id, action.value, body.reason.value if body.reason else None,
-                                    body.carrier, body.tracking_number, body.spot, body.code)
-    return json(fulfillment.act(uow, who, step))
+    step = (body or FulfillmentActionIn()).to_command(fo_id, action.value)
+    return json(fulfillment.act(uow, who, step, policy))
+
+
+@router.get("/locations/{code}/pick-list", summary="What a location still has to pick, the most urgent first",
+            description="Lines of its open, accepted and picking fulfillment orders sorted by due time. "
+                        "A location key sees only its own location's list.",
+            responses={200: {"model": PickListPublic}, 403: {"model": Problem}, 404: {"model": Problem},
+                       422: {"model": Problem}})
+def get_pick_list(code: Annotated[str, Path(pattern=CODE_PATTERN)], uow: UoW, who: Who, limit: Limit,
+                  cursor: Annotated[str | None, Query(max_length=400)] = None) -> Response:
+    return json(pick_list(uow, who, code, cursor=cursor, limit=limit))

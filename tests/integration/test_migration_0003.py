@@ -1,0 +1,70 @@
+"""Revision 0003 on a database that already holds work: existing fulfillment orders get a due time and no
+acceptance deadline, so upgrading never sends existing work elsewhere at once; downgrading drops the columns."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+
+from ordermesh.adapters.db import migrate
+from ordermesh.adapters.db.engine import normalise_url
+from tests.support.databases import _admin, _pg_url
+
+CREATED = "2025-06-01 08:30:00"
+
+
+@pytest.fixture
+def url(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    name = f"om_0003_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run(url: str, *statements: str) -> list[tuple[object, ...]]:
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.begin() as conn:
+            rows: list[tuple[object, ...]] = []
+            for sql in statements:
+                result = conn.execute(text(sql))
+                rows = [tuple(r) for r in result] if result.returns_rows else rows
+            return rows
+    finally:
+        engine.dispose()
+
+
+def test_existing_fulfillment_orders_are_due_when_created_and_never_swept_at_once(url: str) -> None:
+    migrate.upgrade(url, "0002")
+    _run(url,
+         "INSERT INTO channels (code, name, type, currency, all_locations, buffer, active, updated_at) "
+         f"VALUES ('web', 'Web', 'web', 'EUR', true, 0, true, '{CREATED}')",
+         "INSERT INTO locations (code, name, type, latitude, longitude, capabilities, daily_capacity, active, "
+         f"version, updated_at) VALUES ('L', 'L', 'store', 0, 0, '[]', '{{}}', true, 1, '{CREATED}')",
+         "INSERT INTO orders (id, channel_id, external_id, status, currency, subtotal_minor, total_minor, customer, "
+         f"delivery, created_at, updated_at) VALUES ('ord_1', 1, 'E1', 'confirmed', 'EUR', 0, 0, '{{}}', '{{}}', "
+         f"'{CREATED}', '{CREATED}')",
+         "INSERT INTO fulfillment_orders (id, order_id, location_id, method, status, pickup_attempts, details, "
+         f"created_at, updated_at) VALUES ('fo_1', 'ord_1', 1, 'ship', 'open', 0, '{{}}', '{CREATED}', '{CREATED}')")
+    migrate.upgrade(url)
+    due, accept_by, expires = _run(url, "SELECT due_at, accept_by, pickup_expires_at FROM fulfillment_orders")[0]
+    assert str(due).startswith(CREATED) and accept_by is None and expires is None
+    migrate.check(url)
+    command.downgrade(migrate.alembic_config(url), "0002")
+    engine = create_engine(normalise_url(url))
+    try:
+        columns = {c["name"] for c in inspect(engine).get_columns("fulfillment_orders")}
+    finally:
+        engine.dispose()
+    assert not columns & {"due_at", "accept_by", "pickup_expires_at"}
+    assert _run(url, "SELECT id FROM fulfillment_orders") == [("fo_1",)]
