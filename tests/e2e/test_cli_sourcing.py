@@ -56,8 +56,8 @@ def test_orders_explain_shows_the_candidates_and_the_winner(demo_db: str, api: A
     assert explained.exit_code == 0, explained.output
     chosen = placed["fulfillment_orders"][0]["location"]
     row = next(line for line in explained.stdout.splitlines() if chosen in line and "✔" in line)
-    assert "distance=" in row
-    assert "profile built-in" in explained.stdout and "tried fewest_splits: chosen" in explained.stdout
+    assert f"{placed['sourcing']['candidates'][0]['distance_km']:.1f}" in row
+    assert "profile built-in" in explained.stdout and "tried fewest_splits_then_nearest: chosen" in explained.stdout
 
 
 def test_simulate_compares_two_profiles_on_the_same_orders(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ def test_a_ship_order_reserves_at_the_nearest_location_that_has_everything(admin
     assert admin.position("TEE", "STORE-HAM")["reserved"] == 2
     assert admin.position("TEE", "STORE-BER")["reserved"] == 0
     assert order["totals"] == {"subtotal": "30.00", "total": "30.00", "currency": "EUR"}
-    assert order["sourcing"]["strategy"] == "fewest_splits"
+    assert order["sourcing"]["strategy"] == "fewest_splits_then_nearest"
     assert (order["sourcing"]["profile"], order["sourcing"]["profile_version"]) == ("built-in", None)
 
 

@@ -8,6 +8,7 @@ race costs a retry, never an oversell or an overbooked store.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,17 @@ from ordermesh.adapters.db.inventory import StockChange
 from ordermesh.adapters.solver import HighsSolver
 from ordermesh.domain.catalogue import DeliveryMethod
 from ordermesh.domain.errors import InsufficientStock
-from ordermesh.domain.sourcing import Candidate, Decision, OrderContext, Solver, run_profile, source_at_store
+from ordermesh.domain.sourcing import (
+    DEFAULT_RATES,
+    Candidate,
+    Decision,
+    OrderContext,
+    Solver,
+    plan_cost,
+    run_profile,
+    source_at_store,
+    source_order,
+)
 from ordermesh.service import profiles
 from ordermesh.service.candidates import candidates, sites, today
 
@@ -47,10 +58,13 @@ class Sourced:
     decision: Decision
     profile: str
     profile_version: int | None
+    tried: list[dict[str, Any]] | None = None  # set when the decision itself does not record it
 
     def explanation(self, **extra: Any) -> dict[str, Any]:
-        return {**self.decision.explanation(), "profile": self.profile, "profile_version": self.profile_version,
-                **extra}
+        explained = self.decision.explanation()
+        if self.tried is not None:
+            explained["tried"] = self.tried
+        return {**explained, "profile": self.profile, "profile_version": self.profile_version, **extra}
 
 
 @functools.cache
@@ -101,8 +115,28 @@ def decide(
                        destination=destination, country=facts.country, region=facts.region,
                        sku_tags=facts.sku_tags, sku_weight_grams=facts.sku_weight_grams,
                        unit_value_minor=facts.unit_value_minor)
+    if active is profiles.BUILT_IN_PROFILE:
+        with contextlib.suppress(InsufficientStock):  # a refusal is explained in full by the engine below
+            return _built_in(demand, found, ctx, sku_codes, excluded)
     decision = run_profile(active.profile, ctx, demand, found, sku_codes, solver=_solver(), excluded=excluded)
     return Sourced(decision, active.code, active.version)
+
+
+def _built_in(demand: Mapping[int, int], found: Sequence[Candidate], ctx: OrderContext, sku_codes: Mapping[int, str],
+              excluded: Mapping[int, str] | None) -> Sourced:
+    """The built-in profile (fewest locations, then nearest) on its fast path: this is most orders of a
+    retailer without a profile, and its criteria are just distance and fillable units, which the
+    explanation shows for every candidate, with the cost of the chosen plan at the default rates."""
+    method = ctx.method
+    full = {c.location_id: f"daily capacity for {method.value} is full"
+            for c in found if method is not None and c.at_capacity}
+    decision = source_order(demand, found, method=method, destination=ctx.destination, sku_codes=sku_codes,
+                            excluded={**full, **(excluded or {})})
+    decision.strategy_type = "fewest_splits"
+    decision.cost = plan_cost(decision.allocations, ctx, found, DEFAULT_RATES)
+    sourced = Sourced(decision, profiles.BUILT_IN, None)
+    sourced.tried = [{"strategy": decision.strategy, "type": "fewest_splits", "outcome": "chosen"}]
+    return sourced
 
 
 def reserve(conn: Connection, channel: Mapping[Any, Any], decision: Decision, *, sku_codes: Mapping[int, str],

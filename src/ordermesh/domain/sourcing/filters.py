@@ -84,6 +84,7 @@ class Screened:
     excluded: dict[int, str]  # location id → why
     distances: Mapping[int, float | None]  # location id → km to the customer (every candidate)
     fillable: Mapping[int, int]  # location id → units of the order it could ship on its own (the eligible)
+    demand: Demand  # the order they were screened for
 
 
 Filter = Callable[[Candidate, float | None], str | None]  # (location, km to the customer) → why excluded
@@ -148,7 +149,7 @@ def screen(candidates: Sequence[Candidate], ctx: OrderContext, criteria: Criteri
             continue
         usable, fills[c.location_id] = found
         eligible.append(c if len(usable) == len(c.stock) else c.with_stock(usable))  # copied only if it shrinks
-    return Screened(eligible, reasons, distances, fills)
+    return Screened(eligible, reasons, distances, fills, demand)
 
 
 def _first_reason(checks: list[Filter], c: Candidate, km: float | None) -> str | None:

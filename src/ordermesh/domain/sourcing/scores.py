@@ -14,6 +14,7 @@ from typing import Any
 from ordermesh.domain.sourcing.costs import RateCards
 from ordermesh.domain.sourcing.filters import Screened
 from ordermesh.domain.sourcing.model import Candidate, Demand, OrderContext
+from ordermesh.domain.sourcing.plans import fillable_each
 from ordermesh.domain.sourcing.profiles import WEIGHT_NAMES, Criteria
 
 
@@ -66,6 +67,8 @@ class Scoring:
                  rates: RateCards) -> None:
         self.screened, self.ctx, self.demand, self.criteria, self.rates = screened, ctx, demand, criteria, rates
         self.eligible = screened.eligible
+        # what each can fill of the order: screening worked it out, unless asked about another order
+        self.fills = screened.fillable if screened.demand == demand else fillable_each(self.eligible, demand)
         weights = criteria.weights.items()
         self.total_weight = sum(w for _, w in weights)
         self.weighted = [(name, w) for name, w in weights if w != 0]
@@ -120,7 +123,7 @@ class Scoring:
         return {i: distance_score(d, farthest) for i, d in km.items()}
 
     def _stock(self) -> dict[int, float]:
-        wanted, fills = sum(self.demand.values()), self.screened.fillable
+        wanted, fills = sum(self.demand.values()), self.fills
         return {c.location_id: stock_score(fills[c.location_id], wanted) for c in self.eligible}
 
     def _priority(self) -> dict[int, float]:
@@ -150,7 +153,7 @@ class Scoring:
         whole_kg, wanted = 0.0, sum(self.demand.values())
         for _, qty, kg_each in lines:
             whole_kg += kg_each * qty
-        fills = self.screened.fillable if all(qty > 0 for _, qty, _ in lines) else {}
+        fills = self.fills if all(qty > 0 for _, qty, _ in lines) else {}
         cards = {kind: self.rates.for_type(kind) for kind in {c.type for c in self.eligible}}
         distances, out = self.screened.distances, {}
         for c in self.eligible:
