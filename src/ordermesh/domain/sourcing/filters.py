@@ -106,11 +106,11 @@ def _profile_filters(criteria: Criteria) -> list[Filter]:
     return checks
 
 
-def _usable(c: Candidate, demand: Demand, floor: int) -> tuple[dict[int, int], int] | str:
-    """The units of the order's SKUs ``c`` may give (at least ``floor`` of a line) and what they fill of the
-    order; or why none, as ``no_stock`` then ``below_minimum_stock`` would say (one pass over the order)."""
+def _usable(c: Candidate, lines: list[tuple[int, int]], floor: int) -> tuple[dict[int, int], int] | str:
+    """The units of the order's lines (sku, units) ``c`` may give (at least ``floor`` of a line) and what they
+    fill of the order; or why none, as ``no_stock`` then ``below_minimum_stock`` would say (one pass)."""
     stock, usable, fills, any_stock = c.stock, {}, 0, False
-    for sku, qty in demand.items():
+    for sku, qty in lines:
         units = stock.get(sku, 0)
         if units > 0:
             any_stock = True
@@ -133,7 +133,7 @@ def screen(candidates: Sequence[Candidate], ctx: OrderContext, criteria: Criteri
     distances, checks, ruled_out = facts.distances, _profile_filters(criteria), excluded or {}
     method = ctx.method
     needed = method.capability.value if method is not None else None
-    floor = max(1, criteria.min_stock_units)
+    floor, lines = max(1, criteria.min_stock_units), list(demand.items())
     eligible, reasons, fills = [], {}, {}
     for c in candidates:
         why = ruled_out.get(c.location_id)
@@ -143,7 +143,7 @@ def screen(candidates: Sequence[Candidate], ctx: OrderContext, criteria: Criteri
             why = _first_reason(checks, c, distances[c.location_id])
         if not why and c.at_capacity:
             why = capacity_full(c, method)
-        found = why or _usable(c, demand, floor)
+        found = why or _usable(c, lines, floor)
         if isinstance(found, str):
             reasons[c.location_id] = found
             continue
