@@ -55,7 +55,13 @@ def test_existing_fulfillment_orders_are_due_when_created_and_never_swept_at_onc
          f"delivery, created_at, updated_at) VALUES ('ord_1', 1, 'E1', 'confirmed', 'EUR', 0, 0, '{{}}', '{{}}', "
          f"'{CREATED}', '{CREATED}')",
          "INSERT INTO fulfillment_orders (id, order_id, location_id, method, status, pickup_attempts, details, "
-         f"created_at, updated_at) VALUES ('fo_1', 'ord_1', 1, 'ship', 'open', 0, '{{}}', '{CREATED}', '{CREATED}')")
+         f"created_at, updated_at) VALUES ('fo_1', 'ord_1', 1, 'ship', 'open', 0, '{{}}', '{CREATED}', '{CREATED}')",
+         f"INSERT INTO skus (code, name, active, tags, updated_at) VALUES ('S', 'S', true, '[]', '{CREATED}')",
+         "INSERT INTO order_lines (id, order_id, line_no, sku_id, quantity, unit_price_minor, cancelled, fulfilled) "
+         "VALUES ('oln_1', 'ord_1', 1, 1, 1, 100, 0, 0)",
+         # A row referencing the rebuilt table: SQLite's table rebuild must not trip over it.
+         "INSERT INTO fulfillment_order_lines (fulfillment_order_id, order_line_id, sku_id, quantity) "
+         "VALUES ('fo_1', 'oln_1', 1, 1)")
     migrate.upgrade(url)
     due, accept_by, expires = _run(url, "SELECT due_at, accept_by, pickup_expires_at FROM fulfillment_orders")[0]
     assert str(due).startswith(CREATED) and accept_by is None and expires is None
@@ -68,3 +74,4 @@ def test_existing_fulfillment_orders_are_due_when_created_and_never_swept_at_onc
         engine.dispose()
     assert not columns & {"due_at", "accept_by", "pickup_expires_at"}
     assert _run(url, "SELECT id FROM fulfillment_orders") == [("fo_1",)]
+    assert _run(url, "SELECT fulfillment_order_id FROM fulfillment_order_lines") == [("fo_1",)]
