@@ -128,3 +128,22 @@ def test_with_every_capable_location_full_the_refusal_says_no_capacity(admin: Ap
     body = problem(refused, 409, "insufficient-stock")
     assert body["reasons"] == {"TEE": "no capacity"}
     assert admin.position("TEE", "STORE-BER")["reserved"] == 0
+
+
+def test_a_store_switched_off_for_the_day_is_skipped_until_it_is_switched_on(admin: Api, network: Any,
+                                                                              key_for: Any) -> None:
+    _location(admin, "STORE-BER", "store", 52.5200, 13.4050, daily_capacity={"ship": 3})
+    admin.stock("TEE", "STORE-BER", 10)
+    admin.stock("TEE", "STORE-HAM", 10)
+    berlin: Api = key_for("location", "STORE-BER")
+    closed = berlin.ok(berlin.post("/locations/STORE-BER/capacity/ship/close", {}))
+    assert closed["methods"] == [{"method": "ship", "limit": 3, "used": 0, "closed": True, "left": 0}]
+    problem(berlin.post("/locations/STORE-HAM/capacity/ship/close", {}), 404, "not-found")  # not its store
+
+    elsewhere = admin.ok(admin.place([("TEE", 1)], address=BERLIN), 201)
+    assert elsewhere["fulfillment_orders"][0]["location"] == "STORE-HAM"
+    berlin.ok(berlin.post("/locations/STORE-BER/capacity/ship/open", {}))
+    back = admin.ok(admin.place([("TEE", 1)], address=BERLIN), 201)
+    assert back["fulfillment_orders"][0]["location"] == "STORE-BER"
+    today = admin.ok(admin.get("/locations/STORE-BER/capacity"))["methods"][0]
+    assert (today["used"], today["left"], today["closed"]) == (1, 2, False)

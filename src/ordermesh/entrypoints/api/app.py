@@ -15,7 +15,15 @@ from starlette.exceptions import HTTPException
 from ordermesh import __version__
 from ordermesh.bootstrap import Ordermesh, bootstrap
 from ordermesh.entrypoints.api import problems
-from ordermesh.entrypoints.api.routers import catalogue, events, fulfillment, inventory, orders, profiles
+from ordermesh.entrypoints.api.routers import (
+    capacity,
+    catalogue,
+    events,
+    fulfillment,
+    inventory,
+    orders,
+    profiles,
+)
 from ordermesh.service import fulfillment_sweep
 from ordermesh.service.reservations import sweep_expired
 from ordermesh.settings import Settings
@@ -139,7 +147,7 @@ def create_app(settings: Settings | None = None, om: Ordermesh | None = None) ->
     if om is not None:
         app.state.ordermesh = om
     problems.install(app)
-    for module in (catalogue, inventory, orders, fulfillment, profiles, events):
+    for module in (catalogue, inventory, orders, fulfillment, capacity, profiles, events):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
