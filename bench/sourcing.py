@@ -46,6 +46,7 @@ from ordermesh.domain.sourcing import (
 )
 from ordermesh.service.simulation.network import Network, build_network, draw_customer
 from ordermesh.service.simulation.orders import SimOrder, generate_orders
+from ordermesh.service.sourcing import ORDER_PATH_LIMITS
 
 RESULTS = Path(__file__).parent / "results" / "sourcing.md"
 WAREHOUSE_PRIORITY, STORE_PRIORITY = 1, 10
@@ -153,7 +154,8 @@ def replay(world: World, name: str, profile: Profile, orders: Sequence[SimOrder]
         ctx, demand = world.context(order)
         candidates = world.candidates(demand, stock, capacity_left)
         try:
-            decision = run_profile(profile, ctx, demand, candidates, world.sku_codes, solver=solver)
+            decision = run_profile(profile, ctx, demand, candidates, world.sku_codes, solver=solver,
+                                   limits=ORDER_PATH_LIMITS)
         except InsufficientStock:
             outcome.refused += 1
             progress.advance(task)
@@ -236,7 +238,7 @@ def latency(world: World, label: str, nominal: int, per_count: int, solver: Solv
         for lines, ctx, demand, candidates in orders:
             started = time.perf_counter()
             try:
-                run_profile(profile, ctx, demand, candidates, world.sku_codes, solver=use)
+                run_profile(profile, ctx, demand, candidates, world.sku_codes, solver=use, limits=ORDER_PATH_LIMITS)
             except InsufficientStock:
                 refused[lines] += 1
             timings[lines].append((time.perf_counter() - started) * 1e3)

@@ -26,6 +26,7 @@ from ordermesh.domain.sourcing import (
     Candidate,
     Decision,
     OrderContext,
+    SolveLimits,
     Solver,
     plan_cost,
     run_profile,
@@ -36,6 +37,9 @@ from ordermesh.service import profiles
 from ordermesh.service.candidates import candidates, sites, today
 
 ATTEMPTS = 4
+# On the order path the solver gets a deadline: past it, HiGHS's best plan so far (or the heuristic's, or the
+# best greedy one) is taken, and the decision says so. A customer waits for this; 2 s would be too long.
+ORDER_PATH_LIMITS = SolveLimits(time_limit_s=0.06, heuristic_time_s=0.03)
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,8 @@ def decide(
     if active is profiles.BUILT_IN_PROFILE:
         with contextlib.suppress(InsufficientStock):  # a refusal is explained in full by the engine below
             return _built_in(demand, found, ctx, sku_codes, excluded)
-    decision = run_profile(active.profile, ctx, demand, found, sku_codes, solver=_solver(), excluded=excluded)
+    decision = run_profile(active.profile, ctx, demand, found, sku_codes, solver=_solver(), excluded=excluded,
+                           limits=ORDER_PATH_LIMITS)
     return Sourced(decision, active.code, active.version)
 
 
