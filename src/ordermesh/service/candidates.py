@@ -76,14 +76,15 @@ def candidates(conn: Connection, channel: Mapping[Any, Any], sku_ids: Sequence[i
         versions[location_id] = version
     used = used_sent() if used_sent is not None else {}
     known = sites(conn, versions)
-    found = [_candidate(i, known[i], stock[i], method, used.get(i)) for i in versions]
+    kind = method.value if method is not None else None  # once per order, not per candidate
+    found = [_candidate(i, known[i], stock[i], kind, used.get(i)) for i in versions]
     return sorted(found, key=lambda c: c.code)
 
 
-def _candidate(location_id: int, site: Site, stock: dict[int, int], method: DeliveryMethod | None,
+def _candidate(location_id: int, site: Site, stock: dict[int, int], method: str | None,
                used: tuple[int, bool] | None) -> Candidate:
-    limit = site.capacity_limit(method)
+    limit = site.daily_capacity.get(method) if method is not None else None
     taken, closed = used or (0, False)
     left = 0 if closed else (max(0, limit - taken) if limit is not None else None)
     return Candidate(location_id, site.code, site.latitude, site.longitude, site.capabilities, stock,
-                     type=site.type, tags=site.tags, priority=site.priority, capacity_left=left, country=site.country)
+                     site.type, site.tags, site.priority, left, site.country)
