@@ -38,10 +38,11 @@ def switch(uow: UnitOfWork, who: Principal, location: str, method: DeliveryMetho
 
 def _view(conn: Any, site: Any, day: str) -> dict[str, Any]:
     methods = []
+    booked = capacity.day_at(conn, site["id"], day)
     for method in DeliveryMethod:
         if method.capability.value not in site["capabilities"]:
             continue
-        used, closed = capacity.used_today(conn, method.value, day).get(site["id"], (0, False))
+        used, closed = booked.get(method.value, (0, False))
         limit = (site["daily_capacity"] or {}).get(method.value)
         methods.append({"method": method.value, "limit": limit, "used": used, "closed": closed,
                         "left": 0 if closed else (max(0, limit - used) if limit is not None else None)})

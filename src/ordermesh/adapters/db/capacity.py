@@ -86,3 +86,10 @@ def used_today_later(conn: Connection, method: str, day: str) -> Callable[[], di
     """``used_today``, sent at once and read when the returned function is called (see batch.py)."""
     cursor = _USED.run(conn, {"d": day, "m": method})
     return lambda: {location_id: (used, bool(closed)) for location_id, used, closed in cursor.fetchall()}
+
+
+def day_at(conn: Connection, location_id: int, day: str) -> dict[str, tuple[int, bool]]:
+    """Method → (units used, closed) of one location's day; a method without a row is (0, False)."""
+    stmt = select(capacity.c.method, capacity.c.used, capacity.c.closed).where(
+        capacity.c.location_id == location_id, capacity.c.day == day)
+    return {method: (used, bool(closed)) for method, used, closed in conn.execute(stmt)}

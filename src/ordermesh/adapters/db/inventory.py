@@ -37,7 +37,7 @@ class StockChange:
     quantity: int
 
 
-def _sorted(changes: Iterable[StockChange]) -> list[StockChange]:
+def in_lock_order(changes: Iterable[StockChange]) -> list[StockChange]:
     # A fixed lock order (SKU, location) means two multi-line orders never deadlock on PostgreSQL.
     return sorted(changes, key=lambda c: (c.sku_id, c.location_id))
 
@@ -82,7 +82,7 @@ def reserve(conn: Connection, changes: Iterable[StockChange], *, buffer: int, so
     caller may try other locations within the same transaction.
     """
     now = utcnow()
-    ordered = _sorted(changes)
+    ordered = in_lock_order(changes)
     sent = [(c, _FAST_RESERVE.run(conn, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "buffer": buffer,
                                          "now": now})) for c in ordered]
     active = batch.current(conn)
@@ -109,15 +109,17 @@ def release(conn: Connection, changes: Iterable[StockChange], *, source: str, re
     _move(conn, _RELEASE, changes, "release", source, reason, on_hand_sign=0)
 
 
-def issue(conn: Connection, changes: Iterable[StockChange], *, source: str, reason: str | None = None) -> None:
-    _move(conn, _ISSUE, changes, "issue", source, reason, on_hand_sign=-1)
+def issue(conn: Connection, changes: Iterable[StockChange], *, source: str, reason: str | None = None,
+          kind: str = "issue") -> None:
+    """Reserved units leave the location (handed over, or sent on a ``transfer``)."""
+    _move(conn, _ISSUE, changes, kind, source, reason, on_hand_sign=-1)
 
 
 def _move(conn: Connection, stmt: Any, changes: Iterable[StockChange], kind: str, source: str,
           reason: str | None, *, on_hand_sign: int) -> None:
     now = utcnow()
     applied = []
-    for c in _sorted(changes):
+    for c in in_lock_order(changes):
         if c.quantity == 0:
             continue
         if conn.execute(stmt, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "now": now}).rowcount != 1:

@@ -11,7 +11,15 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection
 
-from ordermesh.adapters.db.inventory import StockChange, lock_position, positions, record, set_position
+from ordermesh.adapters.db.inventory import (
+    StockChange,
+    in_lock_order,
+    issue,
+    lock_position,
+    positions,
+    record,
+    set_position,
+)
 from ordermesh.adapters.db.sql import utcnow
 
 _WRITE_OFF = (
@@ -20,24 +28,12 @@ _WRITE_OFF = (
            positions.c.on_hand - bindparam("q") >= positions.c.reserved)
     .values(on_hand=positions.c.on_hand - bindparam("q"), updated_at=bindparam("now"))
 )
-_SEND = (
-    update(positions)
-    .where(positions.c.sku_id == bindparam("s"), positions.c.location_id == bindparam("l"),
-           positions.c.reserved >= bindparam("q"))
-    .values(reserved=positions.c.reserved - bindparam("q"), on_hand=positions.c.on_hand - bindparam("q"),
-            updated_at=bindparam("now"))
-)
 _RECEIVE_RESERVED = (
     update(positions)
     .where(positions.c.sku_id == bindparam("s"), positions.c.location_id == bindparam("l"))
     .values(reserved=positions.c.reserved + bindparam("q"), on_hand=positions.c.on_hand + bindparam("q"),
             updated_at=bindparam("now"))
 )
-
-
-def _sorted(changes: Iterable[StockChange]) -> list[StockChange]:
-    # The same (SKU, location) lock order as reservations, so these never deadlock with them.
-    return sorted((c for c in changes if c.quantity), key=lambda c: (c.sku_id, c.location_id))
 
 
 def write_off(conn: Connection, change: StockChange, *, reason: str, source: str) -> None:
@@ -63,13 +59,7 @@ def count_to_held(conn: Connection, sku_id: int, location_id: int, *, reason: st
 
 def send(conn: Connection, changes: Iterable[StockChange], *, source: str, reason: str) -> None:
     """Reserved units leave the location on a transfer: a ``transfer`` movement out."""
-    now = utcnow()
-    sent = []
-    for c in _sorted(changes):
-        if conn.execute(_SEND, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "now": now}).rowcount != 1:
-            raise RuntimeError(f"transfer of {c} found fewer units reserved than expected")
-        sent.append((c, "transfer", -c.quantity, -c.quantity))
-    record(conn, sent, source=source, reason=reason)
+    issue(conn, changes, source=source, reason=reason, kind="transfer")
 
 
 def receive_reserved(conn: Connection, changes: Iterable[StockChange], *, source: str, reason: str) -> None:
@@ -77,7 +67,7 @@ def receive_reserved(conn: Connection, changes: Iterable[StockChange], *, source
     ``reserve``), so no other order can take them on the way to the pickup shelf."""
     now = utcnow()
     rows = []
-    for c in _sorted(changes):
+    for c in in_lock_order(c for c in changes if c.quantity):  # the reservations' lock order: no deadlocks
         lock_position(conn, c.sku_id, c.location_id)  # creates the position at zero if the store never had it
         conn.execute(_RECEIVE_RESERVED, {"s": c.sku_id, "l": c.location_id, "q": c.quantity, "now": now})
         rows += [(c, "transfer", c.quantity, 0), (c, "reserve", 0, c.quantity)]

@@ -15,13 +15,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ordermesh.adapters.db import migrate
+from ordermesh.adapters.db import capacity, migrate
+from ordermesh.adapters.db import catalogue as db_catalogue
 from ordermesh.adapters.db.engine import make_engine
 from ordermesh.domain.errors import DomainError, InsufficientStock
 from ordermesh.domain.money import format_amount
 from ordermesh.domain.sourcing import haversine_km
 from ordermesh.service import catalogue, inventory, ordering, profiles
 from ordermesh.service.access import Principal, Role
+from ordermesh.service.candidates import today
 from ordermesh.service.commands import (
     Address,
     Customer,
@@ -102,8 +104,22 @@ def place(uow: UnitOfWork, order: SimOrder, sites: Mapping[str, SimLocation]) ->
         for fo in body["fulfillment_orders"])
     cost = (body.get("sourcing") or {}).get("cost") or {}
     allocated = sum(x["quantity"] for fo in body["fulfillment_orders"] for x in fo["lines"])
-    return Outcome(order.external_id, True, None, shipments, len(shipments), cost.get("total"), False, units,
-                   allocated)
+    return Outcome(order.external_id, True, None, shipments, len(shipments), cost.get("total"),
+                   _over_capacity(uow, body["fulfillment_orders"], sites), units, allocated)
+
+
+def _over_capacity(uow: UnitOfWork, fos: Sequence[Mapping[str, Any]], sites: Mapping[str, SimLocation]) -> bool:
+    """Whether a location this order went to now counts more fulfillment orders today than its daily
+    capacity: read back from what was booked, so a booking that slipped past its limit shows up."""
+    with uow.reading() as conn:
+        ids = db_catalogue.ids_by_code(conn, "location", [fo["location"] for fo in fos], active_only=False)
+        for fo in fos:
+            method = "ship" if fo["method"] == "transfer" else fo["method"]  # a transfer uses ship capacity
+            limit = sites[fo["location"]].daily_capacity.get(method)
+            used, _ = capacity.day_at(conn, ids[fo["location"]], today()).get(method, (0, False))
+            if limit is not None and used > limit:
+                return True
+    return False
 
 
 def _reason(exc: DomainError) -> str:
