@@ -8,7 +8,9 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from ordermesh.adapters.db.engine import make_engine
+from ordermesh.adapters.payments.test_provider import TestProvider
 from ordermesh.domain.fulfillment import DEFAULT_DUE_HOURS, FulfillmentMethod, FulfillmentPolicy
+from ordermesh.domain.payments import PaymentProvider
 from ordermesh.service.api_keys import KeyRing
 from ordermesh.service.unit_of_work import UnitOfWork
 from ordermesh.settings import Settings
@@ -21,6 +23,7 @@ class Ordermesh:
     uow: UnitOfWork
     keys: KeyRing
     fulfillment_policy: FulfillmentPolicy = field(default_factory=FulfillmentPolicy)
+    providers: dict[str, PaymentProvider] = field(default_factory=dict)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -31,8 +34,15 @@ def bootstrap(settings: Settings | None = None) -> Ordermesh:
     policy = fulfillment_policy(settings)  # refuses bad settings before anything is opened
     engine = make_engine(settings.database_url, pool_size=settings.pool_size,
                          sqlite_synchronous=settings.sqlite_synchronous)
-    uow = UnitOfWork(engine)
-    return Ordermesh(settings=settings, engine=engine, uow=uow, keys=KeyRing(uow), fulfillment_policy=policy)
+    uow = UnitOfWork(engine, public_url=settings.public_url)
+    return Ordermesh(settings=settings, engine=engine, uow=uow, keys=KeyRing(uow), fulfillment_policy=policy,
+                     providers=payment_providers(settings))
+
+
+def payment_providers(settings: Settings) -> dict[str, PaymentProvider]:
+    """The payment providers orders may name, by name. The test provider is always there."""
+    test = TestProvider(settings.test_provider_ledger or None, slow_seconds=settings.test_provider_slow_seconds)
+    return {test.name: test}
 
 
 def fulfillment_policy(settings: Settings) -> FulfillmentPolicy:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "ordermesh.db"
@@ -33,5 +35,25 @@ class Settings(BaseSettings):
     # Hours from creation to the due time per method, e.g. '{"ship": 12}' (the rest keep their defaults:
     # ship 24, local_delivery 4, pickup 4, curbside 2, transfer 48). The pick list is sorted by due time.
     fulfillment_due_hours: dict[str, float] = {}
+    # Where customers reach this server: the base of the tracking page links in orders and messages.
+    public_url: str = "http://127.0.0.1:8000"
+    # Customer notifications (see README, "Notifications and the tracking page"): ``log`` keeps them in the
+    # message log only; ``smtp`` also sends them through the mail server below.
+    notify_sender: Literal["log", "smtp"] = "log"
+    # Seconds between runs of the in-server notifier over the event feed (0 turns it off).
+    notify_interval_seconds: float = 5.0
+    # Events older than this are not worth a message (a notifier switched on for an existing database).
+    notify_max_age_hours: float = 48
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "Ordermesh <orders@localhost>"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = 10
+    # The built-in test payment provider's own ledger (a SQLite file shared by worker processes and
+    # restarts, as a real gateway's would be); empty: in memory. ``tok_slow`` waits this many seconds.
+    test_provider_ledger: str = ""
+    test_provider_slow_seconds: float = 2.0
     max_page_size: int = 500
     default_page_size: int = 50

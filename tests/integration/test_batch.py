@@ -27,7 +27,8 @@ def _order(channel_id: int, order_id: str, external_id: str) -> dict[str, Any]:
     now = utcnow()
     return {"id": order_id, "channel_id": channel_id, "external_id": external_id, "status": "confirmed",
             "currency": "EUR", "subtotal_minor": 1, "total_minor": 1, "customer": {}, "delivery": {},
-            "created_at": now, "updated_at": now}
+            "discount_minor": 0, "shipping_minor": 0, "tax_minor": 0, "customer_id": None, "payment": None,
+            "billing": None, "tracking_token": None, "created_at": now, "updated_at": now}
 
 
 @pytest.fixture

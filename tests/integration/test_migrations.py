@@ -22,7 +22,7 @@ from ordermesh.service.demo import SYSTEM
 from ordermesh.settings import Settings
 from tests.support.databases import _admin, _pg_url
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 @pytest.fixture

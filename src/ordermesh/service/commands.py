@@ -105,6 +105,13 @@ class Customer:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentInput:
+    provider: str
+    token: str | None = None
+    authorization: str | None = None  # the channel authorized the payment itself
+
+
+@dataclass(frozen=True, slots=True)
 class PlaceOrder:
     channel: str
     external_id: str
@@ -112,6 +119,11 @@ class PlaceOrder:
     customer: Customer
     lines: list[OrderLineInput]
     delivery: Delivery
+    discount: str = "0"
+    shipping: str = "0"
+    tax: str = "0"
+    payment: PaymentInput | None = None
+    billing: dict[str, str] | None = None
     reservation_id: str | None = None
     notes: str | None = None
 

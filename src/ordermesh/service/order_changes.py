@@ -45,7 +45,7 @@ def cancel(uow: UnitOfWork, who: Principal, cmd: CancelOrder) -> dict[str, Any]:
                               "data": {"order_id": order["id"], "reason": cmd.reason, "actor": who.actor,
                                        "lines": [{"line_id": k, "quantity": v} for k, v in wanted.items()]}}])
         refresh_status(conn, order)
-        return order_view(conn, who, order["id"])
+        return order_view(conn, who, order["id"], public_url=uow.public_url)
 
 
 def _wanted(cmd: CancelOrder, lines: dict[str, RowMapping]) -> dict[str, int]:
@@ -85,7 +85,7 @@ def place_hold(uow: UnitOfWork, who: Principal, order_id: str, hold_type: str, r
                               "data": {"order_id": order_id, "hold_id": hold["id"], "type": kind.value,
                                        "reason": reason, "actor": who.actor}}])
         refresh_status(conn, order)
-        return order_view(conn, who, order_id)
+        return order_view(conn, who, order_id, public_url=uow.public_url)
 
 
 def release_hold(uow: UnitOfWork, who: Principal, order_id: str, hold_id: str) -> dict[str, Any]:
@@ -101,4 +101,4 @@ def release_hold(uow: UnitOfWork, who: Principal, order_id: str, hold_id: str) -
                               "channel_id": order["channel_id"],
                               "data": {"order_id": order_id, "hold_id": hold_id, "actor": who.actor}}])
         refresh_status(conn, order)
-        return order_view(conn, who, order_id)
+        return order_view(conn, who, order_id, public_url=uow.public_url)

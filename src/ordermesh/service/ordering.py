@@ -14,14 +14,15 @@ written, or nothing is.
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
 
-from ordermesh.adapters.db import catalogue, outbox
+from ordermesh.adapters.db import catalogue, outbox, payments
 from ordermesh.adapters.db import inventory as stock
 from ordermesh.adapters.db import orders as db
 from ordermesh.adapters.db.batch import ConstraintViolated
@@ -31,10 +32,11 @@ from ordermesh.domain.catalogue import DeliveryMethod
 from ordermesh.domain.errors import DuplicateOrder, InsufficientStock, InvalidInput
 from ordermesh.domain.fulfillment import FulfillmentPolicy
 from ordermesh.domain.ids import new_id
-from ordermesh.domain.money import MAX_MINOR, format_amount, parse_amount
-from ordermesh.domain.orders import OrderStatus
+from ordermesh.domain.money import MAX_MINOR, LineMoney, format_amount, parse_amount, price_lines
+from ordermesh.domain.orders import HoldType, OrderStatus
+from ordermesh.domain.payments import PaymentProvider
 from ordermesh.domain.sourcing import Allocation, Decision
-from ordermesh.service import idempotency, lookups, pickup, reservations, sourcing
+from ordermesh.service import authorization, idempotency, lookups, pickup, reservations, sourcing
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import build_fulfillment_orders, split_by_line
 from ordermesh.service.commands import PlaceOrder
@@ -59,15 +61,47 @@ class OrderPlan:
     events: list[dict[str, Any]] = field(default_factory=list)
     hold_surplus: list[StockChange] = field(default_factory=list)
     transfer_to: str | None = None  # ship-to-store: the store the warehouses send the units to
+    authorization: authorization.Authorization | None = None
+    holds: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """What placing an order needs besides the command: the fulfillment policy and the payment providers."""
+
+    policy: FulfillmentPolicy | None = None
+    providers: Mapping[str, PaymentProvider] = field(default_factory=dict)
+    public_url: str = ""
 
 
 def place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None, request_hash: str,
-          policy: FulfillmentPolicy | None = None) -> idempotency.Outcome:
+          checkout: Checkout | None = None) -> idempotency.Outcome:
     """Place the order (or replay the stored response for ``key``)."""
+    checkout = checkout or Checkout()
+    attempt = new_id("att")  # the provider key of this placement's authorization, kept across re-plans
+    planned: list[OrderPlan] = []
+
+    def prepare(conn: Connection) -> OrderPlan:
+        p = plan(conn, who, cmd, checkout, attempt)
+        planned.append(p)
+        return p
+
+    try:
+        outcome = _place(uow, who, cmd, key, request_hash, prepare)
+    except BaseException:
+        authorization.void_unplaced(planned[-1].authorization if planned else None)
+        raise
+    if outcome.replayed and planned:  # the first request placed the order; this attempt's money goes back
+        authorization.void_unplaced(planned[-1].authorization)
+    return outcome
+
+
+def _place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None, request_hash: str,
+           prepare: Callable[[Connection], OrderPlan]) -> idempotency.Outcome:
     taken = sourcing.StockTaken([])
     for _ in range(sourcing.ATTEMPTS):
         try:
-            return idempotency.run_planned(uow, who, key, request_hash, lambda conn: plan(conn, who, cmd, policy),
+            return idempotency.run_planned(uow, who, key, request_hash, prepare,
                                            lambda conn, p: (CREATED, commit(conn, cmd, p)))
         except sourcing.StockTaken as exc:
             taken = exc
@@ -86,8 +120,10 @@ def _duplicate(uow: UnitOfWork, cmd: PlaceOrder) -> DuplicateOrder:
                           field="external_id", order_id=existing)
 
 
-def plan(conn: Connection, who: Principal, cmd: PlaceOrder, policy: FulfillmentPolicy | None = None) -> OrderPlan:
+def plan(conn: Connection, who: Principal, cmd: PlaceOrder, checkout: Checkout | None = None,
+         attempt: str | None = None) -> OrderPlan:
     who.require(Role.CHANNEL, action="place orders")
+    checkout = checkout or Checkout()
     channel, skus = lookups.channel_and_skus(conn, who, cmd.channel, cmd.external_id, [x.sku for x in cmd.lines],
                                              [f"lines[{i}].sku" for i in range(len(cmd.lines))])
     sku_ids = {code: facts.id for code, facts in skus.items()}
@@ -96,17 +132,16 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder, policy: FulfillmentP
                            f"({channel['currency']})", field="currency")
     prices = [parse_amount(x.unit_price, cmd.currency, field=f"lines[{i}].unit_price")
               for i, x in enumerate(cmd.lines)]
-    if sum(x.quantity * p for x, p in zip(cmd.lines, prices, strict=True)) > MAX_MINOR:
-        raise InvalidInput(f"lines: the order total exceeds the largest amount Ordermesh accepts "
-                           f"({format_amount(MAX_MINOR, cmd.currency)} {cmd.currency})", field="lines")
+    priced = _price(cmd, prices)
     method = DeliveryMethod(cmd.delivery.method)
     store, destination = _delivery_target(conn, cmd, channel, method)
 
     order_id = new_id("ord")
     lines: list[dict[str, Any]] = [
         {"id": new_id("oln"), "order_id": order_id, "line_no": i + 1, "sku_id": sku_ids[x.sku],
-         "quantity": x.quantity, "unit_price_minor": prices[i], "cancelled": 0, "fulfilled": 0}
-        for i, x in enumerate(cmd.lines)]
+         "quantity": x.quantity, "unit_price_minor": prices[i], "cancelled": 0, "fulfilled": 0, "returned": 0,
+         "discount_minor": m.discount, "shipping_minor": m.shipping, "tax_minor": m.tax}
+        for i, (x, m) in enumerate(zip(cmd.lines, priced, strict=True))]
     sku_codes = {v: k for k, v in sku_ids.items()}
     demand: Counter[int] = Counter()
     for line in lines:
@@ -126,10 +161,41 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder, policy: FulfillmentP
         location_codes = {**catalogue.codes_by_id(conn, "location", [a.location_id for a in held]),
                           **location_codes}
     transfer_to = store["code"] if store is not None and cmd.delivery.ship_to_store else None
-    result = OrderPlan(channel, _order_row(cmd, channel, order_id, lines), lines, sourced, sku_codes,
+    result = OrderPlan(channel, _order_row(cmd, channel, order_id, lines, priced), lines, sourced, sku_codes,
                        hold_surplus=surplus, transfer_to=transfer_to)
-    _build(result, cmd, method, held, location_codes, policy)
+    _authorize(result, cmd, who, checkout, attempt or new_id("att"))
+    _build(result, cmd, method, held, location_codes, checkout)
     return result
+
+
+def _price(cmd: PlaceOrder, prices: list[int]) -> list[LineMoney]:
+    """The lines' money: the order's discount, shipping and tax spread over them, to the minor unit."""
+    parts = {name: parse_amount(getattr(cmd, name), cmd.currency, field=name)
+             for name in ("discount", "shipping", "tax")}
+    try:
+        priced = price_lines([(x.quantity, p) for x, p in zip(cmd.lines, prices, strict=True)], **parts)
+    except ValueError:
+        raise InvalidInput("discount: the discount is larger than the lines' subtotal", field="discount") from None
+    if sum(m.total for m in priced) > MAX_MINOR or sum(m.subtotal for m in priced) > MAX_MINOR:
+        raise InvalidInput(f"lines: the order total exceeds the largest amount Ordermesh accepts "
+                           f"({format_amount(MAX_MINOR, cmd.currency)} {cmd.currency})", field="lines")
+    return priced
+
+
+def _authorize(p: OrderPlan, cmd: PlaceOrder, who: Principal, checkout: Checkout, attempt: str) -> None:
+    """Authorize the order's total; a decline or provider error puts the order on a payment hold."""
+    order = p.order
+    if cmd.payment is None:
+        return
+    auth = authorization.authorize(checkout.providers, cmd.payment, amount_minor=order["total_minor"],
+                                   currency=cmd.currency, attempt=attempt, actor=who.actor)
+    auth.payment["order_id"] = order["id"]
+    p.authorization = auth
+    if auth.hold_reason is not None:
+        p.holds.append({"id": new_id("hld"), "order_id": order["id"], "type": HoldType.PAYMENT.value,
+                        "reason": auth.hold_reason[:500], "created_by": authorization.SYSTEM_ACTOR,
+                        "created_at": order["created_at"], "released_at": None, "released_by": None})
+        order["status"] = OrderStatus.ON_HOLD.value
 
 
 def _source(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any], demand: Mapping[int, int],
@@ -197,24 +263,27 @@ def _hold_share(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any], d
     return used, surplus
 
 
-def _order_row(cmd: PlaceOrder, channel: Mapping[str, Any], order_id: str,
-               lines: list[dict[str, Any]]) -> dict[str, Any]:
+def _order_row(cmd: PlaceOrder, channel: Mapping[str, Any], order_id: str, lines: list[dict[str, Any]],
+               priced: list[LineMoney]) -> dict[str, Any]:
     now = utcnow()
-    subtotal = sum(x["quantity"] * x["unit_price_minor"] for x in lines)
+    payment = {"provider": cmd.payment.provider} if cmd.payment else None
     return {"id": order_id, "channel_id": channel["id"], "external_id": cmd.external_id,
-            "status": OrderStatus.CONFIRMED.value, "currency": cmd.currency, "subtotal_minor": subtotal,
-            "total_minor": subtotal, "customer": _customer(cmd), "delivery": _delivery(cmd),
-            "created_at": now, "updated_at": now}
+            "status": OrderStatus.CONFIRMED.value, "currency": cmd.currency,
+            "subtotal_minor": sum(m.subtotal for m in priced), "total_minor": sum(m.total for m in priced),
+            "discount_minor": sum(m.discount for m in priced), "shipping_minor": sum(m.shipping for m in priced),
+            "tax_minor": sum(m.tax for m in priced), "customer": _customer(cmd), "customer_id": None,
+            "delivery": _delivery(cmd), "payment": payment, "billing": cmd.billing,
+            "tracking_token": secrets.token_urlsafe(24), "created_at": now, "updated_at": now}
 
 
 def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[Allocation],
-           location_codes: dict[int, str], policy: FulfillmentPolicy | None) -> None:
+           location_codes: dict[int, str], checkout: Checkout) -> None:
     """Fulfillment orders, the response and the events, from the plan's allocations."""
     order, codes = p.order, p.sku_codes
     allocations = held + p.sourced.decision.allocations
     per_location = split_by_line(allocations, [(x["id"], x["sku_id"], x["quantity"]) for x in p.lines])
     p.fos, p.fo_lines, fo_events = build_fulfillment_orders(order, method, per_location, location_codes, codes,
-                                                            policy=policy, transfer_to=p.transfer_to)
+                                                            policy=checkout.policy, transfer_to=p.transfer_to)
     extra = {"ship_to_store": p.transfer_to} if p.transfer_to else {}
     explanation = p.sourced.explanation(reservation_id=cmd.reservation_id, **extra)
     p.view = render_order(
@@ -222,7 +291,8 @@ def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[All
         [{**f, "location": location_codes[f["location_id"]]} for f in p.fos],
         [{**x, "sku": codes[x["sku_id"]]} for x in p.fo_lines],
         decisions=[{"trigger": "placed", "strategy": p.sourced.decision.strategy, "explanation": explanation,
-                    "created_at": order["created_at"]}])
+                    "created_at": order["created_at"]}],
+        holds=p.holds, payments=[p.authorization.payment] if p.authorization else (), public_url=checkout.public_url)
     reserved: defaultdict[tuple[str, str], int] = defaultdict(int)
     for a in allocations:
         reserved[(codes[a.sku_id], location_codes[a.location_id])] += a.quantity
@@ -236,7 +306,22 @@ def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[All
          "data": {"order_id": order["id"], "items": [{"sku": s, "location": loc, "quantity": q}
                                                      for (s, loc), q in sorted(reserved.items())]}},
         *fo_events,
+        *_payment_events(p, base),
     ]
+
+
+def _payment_events(p: OrderPlan, base: dict[str, Any]) -> list[dict[str, Any]]:
+    if p.authorization is None:
+        return []
+    pay = p.authorization.payment
+    events = [{"type": "payment.authorized" if p.authorization.approved else "payment.failed", **base,
+               "data": {"order_id": pay["order_id"], "payment_id": pay["id"], "kind": pay["kind"],
+                        "amount": format_amount(pay["amount_minor"], pay["currency"]), "currency": pay["currency"],
+                        "error": pay["error"]}}]
+    events += [{"type": "order.hold_placed", **base,
+                "data": {"order_id": h["order_id"], "hold_id": h["id"], "type": h["type"], "reason": h["reason"],
+                         "actor": h["created_by"]}} for h in p.holds]
+    return events
 
 
 def commit(conn: Connection, cmd: PlaceOrder, p: OrderPlan) -> dict[str, Any]:
@@ -250,6 +335,10 @@ def commit(conn: Connection, cmd: PlaceOrder, p: OrderPlan) -> dict[str, Any]:
         stock.release(conn, p.hold_surplus, source=f"reservation:{cmd.reservation_id}", reason="not needed by order")
     db.insert_order(conn, order, p.lines)
     db.insert_fulfillment(conn, p.fos, p.fo_lines)
+    if p.authorization is not None:
+        payments.insert_payments(conn, [p.authorization.payment])
+    for hold in p.holds:
+        db.insert_hold(conn, hold)
     extra = {"ship_to_store": p.transfer_to} if p.transfer_to else {}
     db.insert_decision(conn, order["id"], "placed", p.sourced.explanation(reservation_id=cmd.reservation_id, **extra))
     outbox.append(conn, p.events)

@@ -16,7 +16,7 @@ from ordermesh.service.views import iso, order_view, render_event
 
 def get_order(uow: UnitOfWork, who: Principal, order_id: str) -> dict[str, Any]:
     with uow.reading() as conn:
-        return order_view(conn, who, order_id)
+        return order_view(conn, who, order_id, public_url=uow.public_url)
 
 
 def list_orders(uow: UnitOfWork, who: Principal, *, channel: str | None, status: str | None,

@@ -15,8 +15,10 @@ from ordermesh.adapters.db.engine import WRITE_OPTION
 class UnitOfWork:
     """Hands out connections inside a transaction: ``writing()`` for changes, ``reading()`` for queries."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, public_url: str = "") -> None:
         self.engine = engine
+        # Where customers reach this Ordermesh (tracking page links in order views and messages).
+        self.public_url = public_url
         self.is_postgres = engine.dialect.name == "postgresql"
         # SQLite has one writer at a time. Waiting writers of this process queue on a lock here rather
         # than in SQLite's busy handler, which polls with growing sleeps (up to 100 ms) and turns a

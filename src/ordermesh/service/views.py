@@ -15,10 +15,11 @@ from sqlalchemy.engine import Connection
 
 from ordermesh.adapters.db import catalogue, outbox
 from ordermesh.adapters.db import orders as db
+from ordermesh.adapters.db import payments as payments_db
 from ordermesh.adapters.db.sql import as_utc
 from ordermesh.domain.errors import NotFound
 from ordermesh.domain.fulfillment import FulfillmentMethod, FulfillmentStatus, allowed_actions
-from ordermesh.domain.money import format_amount
+from ordermesh.domain.money import LineMoney, format_amount
 from ordermesh.service.access import Principal, Role
 
 Row = Mapping[Any, Any]
@@ -30,11 +31,32 @@ def iso(value: datetime | None) -> str | None:
 
 def render_line(line: Row, currency: str) -> dict[str, Any]:
     quantity, cancelled, fulfilled = line["quantity"], line.get("cancelled", 0), line.get("fulfilled", 0)
+    money = line_money(line)
     return {"id": line["id"], "sku": line["sku"], "quantity": quantity,
             "unit_price": format_amount(line["unit_price_minor"], currency),
-            "line_total": format_amount(quantity * line["unit_price_minor"], currency),
+            "line_total": format_amount(money.subtotal, currency),
+            "discount": format_amount(money.discount, currency), "shipping": format_amount(money.shipping, currency),
+            "tax": format_amount(money.tax, currency), "total": format_amount(money.total, currency),
             "cancelled_quantity": cancelled, "fulfilled_quantity": fulfilled,
-            "open_quantity": quantity - cancelled - fulfilled}
+            "open_quantity": quantity - cancelled - fulfilled, "returned_quantity": line.get("returned", 0)}
+
+
+def line_money(line: Row) -> LineMoney:
+    """An order line's money as the domain reckons with it (see domain/money.py)."""
+    return LineMoney(line["quantity"], line["quantity"] * line["unit_price_minor"], line.get("discount_minor", 0),
+                     line.get("shipping_minor", 0), line.get("tax_minor", 0))
+
+
+def render_payment(x: Row) -> dict[str, Any]:
+    return {"id": x["id"], "kind": x["kind"], "status": x["status"], "amount": format_amount(x["amount_minor"],
+                                                                                              x["currency"]),
+            "currency": x["currency"], "provider": x["provider"], "provider_ref": x["provider_ref"],
+            "fulfillment_order_id": x["fulfillment_order_id"], "return_id": x["return_id"], "error": x["error"],
+            "created_at": iso(x["created_at"])}
+
+
+def tracking_url(public_url: str, token: str | None) -> str | None:
+    return f"{public_url.rstrip('/')}/track/{token}" if token else None
 
 
 def render_fulfillment_order(fo: Row, fo_lines: Sequence[Row], *, show_code: bool) -> dict[str, Any]:
@@ -54,7 +76,7 @@ def render_fulfillment_order(fo: Row, fo_lines: Sequence[Row], *, show_code: boo
 
 def render_order(order: Row, lines: Sequence[Row], fos: Sequence[Row], fo_lines: Sequence[Row], *,
                  holds: Sequence[Row] = (), decisions: Sequence[Row] = (), timeline: Sequence[Row] | None = None,
-                 show_codes: bool = True) -> dict[str, Any]:
+                 payments: Sequence[Row] = (), public_url: str = "", show_codes: bool = True) -> dict[str, Any]:
     currency = order["currency"]
     by_fo: dict[str, list[Row]] = defaultdict(list)
     for x in fo_lines:
@@ -62,12 +84,14 @@ def render_order(order: Row, lines: Sequence[Row], fos: Sequence[Row], fo_lines:
     view: dict[str, Any] = {
         "id": order["id"], "status": order["status"], "channel": order["channel"],
         "external_id": order["external_id"], "currency": currency,
-        "totals": {"subtotal": format_amount(order["subtotal_minor"], currency),
-                   "total": format_amount(order["total_minor"], currency), "currency": currency},
-        "customer": order["customer"], "delivery": order["delivery"],
+        "totals": {name: format_amount(order.get(f"{name}_minor", 0), currency)
+                   for name in ("subtotal", "discount", "shipping", "tax", "total")} | {"currency": currency},
+        "customer": order["customer"], "customer_id": order.get("customer_id"), "delivery": order["delivery"],
         "lines": [render_line(x, currency) for x in lines],
         "fulfillment_orders": [render_fulfillment_order(fo, by_fo[fo["id"]], show_code=show_codes) for fo in fos],
         "holds": [render_hold(h) for h in holds],
+        "payments": [render_payment(x) for x in payments],
+        "tracking_url": tracking_url(public_url, order.get("tracking_token")),
         "sourcing": render_sourcing(decisions),
         "created_at": iso(order["created_at"]), "updated_at": iso(order["updated_at"]),
     }
@@ -96,7 +120,8 @@ def render_event(e: Row) -> dict[str, Any]:
     return {"id": e["id"], "type": e["type"], "occurred_at": iso(e["occurred_at"]), "data": e["data"]}
 
 
-def order_view(conn: Connection, who: Principal, order_id: str, *, timeline: bool = True) -> dict[str, Any]:
+def order_view(conn: Connection, who: Principal, order_id: str, *, timeline: bool = True,
+               public_url: str = "") -> dict[str, Any]:
     order = db.get_order(conn, order_id)
     if order is None or not can_see_order(conn, who, order):
         raise NotFound(f"order {order_id!r} not found", field="order_id")
@@ -105,6 +130,7 @@ def order_view(conn: Connection, who: Principal, order_id: str, *, timeline: boo
         order, db.lines_of(conn, order_id), fos, db.fulfillment_lines_of(conn, [f["id"] for f in fos]),
         holds=db.holds_of(conn, order_id), decisions=db.decisions_of(conn, order_id),
         timeline=outbox.for_order(conn, order_id) if timeline else None,
+        payments=payments_db.of_order(conn, order_id), public_url=public_url,
         show_codes=who.role is not Role.LOCATION)
 
 

@@ -171,6 +171,15 @@ class Order(Base):
     total_minor: Mapped[int] = mapped_column(BigInteger)
     customer: Mapped[dict[str, Any]]
     delivery: Mapped[dict[str, Any]]
+    # Order-level money the channel sent, allocated across the lines (each line keeps its share).
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    shipping_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tax_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    customer_id: Mapped[str | None] = mapped_column(String(32), index=True)  # the profile matched at capture
+    # How the customer pays: {provider, token | authorization, billing_country}. Never a card number.
+    payment: Mapped[dict[str, Any] | None]
+    billing: Mapped[dict[str, Any] | None]  # billing address, for the fraud rules
+    tracking_token: Mapped[str | None] = mapped_column(String(64), unique=True)  # the tracking page's link
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -179,6 +188,7 @@ class OrderLine(Base):
     __tablename__ = "order_lines"
     __table_args__ = (
         CheckConstraint("cancelled + fulfilled <= quantity", name="quantities_add_up"),
+        CheckConstraint("returned <= fulfilled", name="returned_at_most_fulfilled"),
         Index("ix_order_lines_order", "order_id"),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -189,6 +199,11 @@ class OrderLine(Base):
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     cancelled: Mapped[int] = mapped_column(default=0)
     fulfilled: Mapped[int] = mapped_column(default=0)
+    # The line's share of the order's discount, shipping and tax (largest remainder, see domain/money.py).
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    shipping_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tax_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    returned: Mapped[int] = mapped_column(default=0, server_default="0")  # units received back on returns
 
 
 class OrderHold(Base):
@@ -276,6 +291,145 @@ class LocationCapacity(Base):
     method: Mapped[str] = mapped_column(String(16), primary_key=True)
     used: Mapped[int] = mapped_column(default=0)
     closed: Mapped[bool] = mapped_column(default=False)
+
+
+class Customer(Base):
+    """One person across channels. ``merged_into`` points at the profile this one was merged into (undone by
+    clearing it); an erased profile keeps its id and loses everything that names the person."""
+
+    __tablename__ = "customers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)  # normalised: trimmed, lower case
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
+    name: Mapped[str | None] = mapped_column(String(200))
+    merged_into: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
+    erased_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CustomerKey(Base):
+    """What identifies a person (kind ``email`` or ``phone``, normalised value) → their profile. The primary
+    key makes two concurrent first orders of one person end in one profile, not two."""
+
+    __tablename__ = "customer_keys"
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(320), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+
+
+class Payment(Base):
+    """One money movement asked of a payment provider: authorization, capture, void or refund.
+
+    Written ``pending`` in the transaction that decides it, then settled with the provider under
+    ``provider_key``, which the provider de-duplicates: a retry after a crash moves money at most once."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        Index("ix_payments_order", "order_id", "created_at"),
+        Index("ix_payments_status", "status", "id"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # authorization, capture, void, refund
+    status: Mapped[str] = mapped_column(String(12))  # pending, succeeded, failed
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_key: Mapped[str] = mapped_column(String(120), unique=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(120))
+    authorization_id: Mapped[str | None] = mapped_column(String(32))  # the authorization this acts on
+    fulfillment_order_id: Mapped[str | None] = mapped_column(String(32))  # a capture's shipment
+    return_id: Mapped[str | None] = mapped_column(String(32))  # a refund's return
+    error: Mapped[str | None] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OrderChange(Base):
+    """A numbered change to an order before release: address, cancelled or added lines."""
+
+    __tablename__ = "order_changes"
+    __table_args__ = (UniqueConstraint("order_id", "number", name="uq_order_changes_order_number"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))  # address, cancel_lines, add_lines
+    actor: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class Return(Base):
+    """A return (RMA) of lines of one order, requested from any channel and received at any location."""
+
+    __tablename__ = "returns"
+    __table_args__ = (Index("ix_returns_order", "order_id"), Index("ix_returns_status", "status", "id"))
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))  # where it was requested
+    status: Mapped[str] = mapped_column(String(12))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))  # where it was received
+    exchange: Mapped[dict[str, Any] | None]  # the replacement lines asked for: {lines: [{sku, quantity}]}
+    exchange_order_id: Mapped[str | None] = mapped_column(String(32))
+    restocking_fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReturnLine(Base):
+    __tablename__ = "return_lines"
+    __table_args__ = (
+        CheckConstraint("restocked + damaged + returned_to_vendor = received", name="dispositions_add_up"),
+        CheckConstraint("received <= quantity", name="received_at_most_requested"),
+    )
+    return_id: Mapped[str] = mapped_column(ForeignKey("returns.id"), primary_key=True)
+    order_line_id: Mapped[str] = mapped_column(ForeignKey("order_lines.id"), primary_key=True)
+    quantity: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(200))
+    received: Mapped[int] = mapped_column(default=0)
+    restocked: Mapped[int] = mapped_column(default=0)
+    damaged: Mapped[int] = mapped_column(default=0)
+    returned_to_vendor: Mapped[int] = mapped_column(default=0)
+    refunded: Mapped[int] = mapped_column(default=0)  # units whose money went back
+
+
+class Message(Base):
+    """The notification log: every customer message, as rendered and as sent (or why not)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("event_id", "template", name="uq_messages_event_id"),
+        Index("ix_messages_order", "order_id", "id"),
+        Index("ix_messages_customer", "customer_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    # The event that caused it: one message per event and template.
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    order_id: Mapped[str | None] = mapped_column(String(32))
+    customer_id: Mapped[str | None] = mapped_column(String(32))
+    template: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    sender: Mapped[str] = mapped_column(String(20))  # log, smtp
+    status: Mapped[str] = mapped_column(String(12))  # sent, failed
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+class Cursor(Base):
+    """How far a background consumer of the event feed has read (e.g. the notifier)."""
+
+    __tablename__ = "cursors"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime]
 
 
 class Event(Base):

@@ -14,6 +14,7 @@ from ordermesh.bootstrap import Ordermesh
 from ordermesh.domain.errors import InvalidInput
 from ordermesh.domain.fulfillment import FulfillmentPolicy
 from ordermesh.service.access import Principal
+from ordermesh.service.ordering import Checkout
 from ordermesh.service.unit_of_work import UnitOfWork
 
 
@@ -35,6 +36,14 @@ async def fulfillment_policy(request: Request) -> FulfillmentPolicy:
 
 
 Policy = Annotated[FulfillmentPolicy, Depends(fulfillment_policy)]
+
+
+async def checkout(request: Request) -> Checkout:
+    om = ordermesh(request)
+    return Checkout(om.fulfillment_policy, om.providers, om.settings.public_url)
+
+
+CheckoutContext = Annotated[Checkout, Depends(checkout)]
 
 
 async def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:

@@ -142,6 +142,21 @@ class OrderLineIn(Strict):
     unit_price: Amount
 
 
+class PaymentIn(Strict):
+    provider: Code = Field(examples=["test"], description="A configured payment provider")
+    token: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="The provider's payment token: Ordermesh authorizes the order's total with it")
+    authorization: Annotated[str, Field(min_length=1, max_length=120)] | None = Field(
+        default=None, description="Or: an authorization the channel already obtained from the provider")
+
+
+class BillingAddressIn(Strict):
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    line1: Text | None = None
+    city: Text | None = None
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+
+
 class OrderCreate(Strict):
     channel: Code
     external_id: Annotated[str, Field(min_length=1, max_length=100)]
@@ -149,6 +164,11 @@ class OrderCreate(Strict):
     customer: CustomerIn
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)
     delivery: DeliveryIn
+    discount: Amount | None = Field(default=None, description="Order-level discount, spread over the lines")
+    shipping: Amount | None = Field(default=None, description="Shipping charged, spread over the lines")
+    tax: Amount | None = Field(default=None, description="Tax on the order, spread over the lines after discount")
+    payment: PaymentIn | None = None
+    billing_address: BillingAddressIn | None = None
     reservation_id: Annotated[str, Field(max_length=32)] | None = None
     notes: Annotated[str, Field(max_length=2000)] | None = None
 
@@ -161,6 +181,10 @@ class OrderCreate(Strict):
             customer=c.Customer(self.customer.email, self.customer.name, self.customer.phone),
             lines=[c.OrderLineInput(x.sku, x.quantity, x.unit_price) for x in self.lines],
             delivery=c.Delivery(d.method.value, address, d.pickup_location, d.ship_to_store),
+            discount=self.discount or "0", shipping=self.shipping or "0", tax=self.tax or "0",
+            payment=c.PaymentInput(self.payment.provider, self.payment.token, self.payment.authorization)
+            if self.payment else None,
+            billing=self.billing_address.model_dump(exclude_none=True) if self.billing_address else None,
             reservation_id=self.reservation_id, notes=self.notes)
 
 
@@ -195,6 +219,9 @@ class Problem(BaseModel):
 
 class Totals(BaseModel):
     subtotal: str
+    discount: str
+    shipping: str
+    tax: str
     total: str
     currency: str
 
@@ -230,6 +257,11 @@ class OrderLinePublic(BaseModel):
     cancelled_quantity: int
     fulfilled_quantity: int
     open_quantity: int
+    returned_quantity: int
+    discount: str = Field(description="The line's share of the order discount")
+    shipping: str = Field(description="The line's share of the shipping")
+    tax: str = Field(description="The line's share of the tax")
+    total: str = Field(description="line_total - discount + shipping + tax")
 
 
 class OrderPublic(BaseModel):
@@ -244,6 +276,9 @@ class OrderPublic(BaseModel):
     lines: list[OrderLinePublic]
     fulfillment_orders: list[FulfillmentOrderPublic]
     holds: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    customer_id: str | None
+    tracking_url: str | None = Field(description="The customer's tracking page: an unguessable link, no key needed")
     sourcing: dict[str, Any] | None
     timeline: list[dict[str, Any]] | None = None
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from ordermesh.entrypoints.api.deps import IdempotencyKey, Limit, Policy, UoW, Who, json
+from ordermesh.entrypoints.api.deps import CheckoutContext, IdempotencyKey, Limit, UoW, Who, json
 from ordermesh.entrypoints.api.schemas import (
     CODE_PATTERN,
     HoldCreate,
@@ -25,10 +25,11 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 409: {"mod
 
 @router.post("/orders", status_code=201, summary="Place an order",
              responses={201: {"model": OrderPublic}, **PROBLEMS})
-def post_order(body: OrderCreate, uow: UoW, who: Who, policy: Policy, key: IdempotencyKey = None) -> Response:
+def post_order(body: OrderCreate, uow: UoW, who: Who, checkout: CheckoutContext,
+               key: IdempotencyKey = None) -> Response:
     fingerprint = idempotency.fingerprint("POST", "/orders", body.model_dump(mode="json"))
     command = body.to_command()
-    outcome = ordering.place(uow, who, command, key, fingerprint, policy)
+    outcome = ordering.place(uow, who, command, key, fingerprint, checkout)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return json(outcome.body, outcome.status_code, headers)
 

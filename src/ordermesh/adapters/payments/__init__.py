@@ -1,0 +1,1 @@
+"""Payment providers: adapters behind ``domain.payments.PaymentProvider``."""
