@@ -153,3 +153,24 @@ class FulfillmentStep:
     found: tuple[LineFound, ...] | None = None  # pick: units found per line (a short pick)
     parcels: tuple[Parcel, ...] | None = None  # pack
     skus: tuple[str, ...] | None = None  # reject: the SKUs at fault (default: all on the fulfillment order)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeAddress:
+    order_id: str
+    address: Address
+
+
+@dataclass(frozen=True, slots=True)
+class AddedLine:
+    sku: str
+    quantity: int
+    unit_price: str
+    tax: str = "0"
+
+
+@dataclass(frozen=True, slots=True)
+class AddLines:
+    order_id: str
+    lines: list[AddedLine]
+    authorization: str | None = None  # the channel's own authorization of the extra amount

@@ -40,9 +40,13 @@ def cancel(uow: UnitOfWork, who: Principal, cmd: CancelOrder) -> dict[str, Any]:
         for line_id, q in wanted.items():
             db.add_to_line(conn, line_id, cancelled=q)
         whole = cmd.lines is None
+        number = db.record_change(conn, order["id"], "cancel_lines", who.actor, {
+            "whole_order": whole, "reason": cmd.reason,
+            "lines": [{"line_id": k, "quantity": v} for k, v in wanted.items()]})
         outbox.append(conn, [{"type": "order.cancelled" if whole else "order.lines_cancelled",
                               "order_id": order["id"], "channel_id": order["channel_id"],
                               "data": {"order_id": order["id"], "reason": cmd.reason, "actor": who.actor,
+                                       "change": number,
                                        "lines": [{"line_id": k, "quantity": v} for k, v in wanted.items()]}}])
         refresh_status(conn, order)
         return order_view(conn, who, order["id"], public_url=uow.public_url)

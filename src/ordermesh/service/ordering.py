@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
@@ -266,7 +266,9 @@ def _hold_share(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any], d
 def _order_row(cmd: PlaceOrder, channel: Mapping[str, Any], order_id: str, lines: list[dict[str, Any]],
                priced: list[LineMoney]) -> dict[str, Any]:
     now = utcnow()
-    payment = {"provider": cmd.payment.provider} if cmd.payment else None
+    # The token stays with the order (a provider's reference, never a card number): added lines are
+    # authorized with it.
+    payment = {k: v for k, v in asdict(cmd.payment).items() if v is not None} if cmd.payment else None
     return {"id": order_id, "channel_id": channel["id"], "external_id": cmd.external_id,
             "status": OrderStatus.CONFIRMED.value, "currency": cmd.currency,
             "subtotal_minor": sum(m.subtotal for m in priced), "total_minor": sum(m.total for m in priced),

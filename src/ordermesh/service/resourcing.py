@@ -41,7 +41,7 @@ def resource(conn: Connection, order: Row, fo: Row, items: Sequence[Units], *, t
     try:
         if method.collected or channel is None:
             raise InsufficientStock("the customer collects at the store they chose", skus=sorted(sku_codes.values()))
-        sourced = _reserve_elsewhere(conn, channel, order, fo, demand, sku_codes)
+        sourced = reserve_for(conn, channel, order, method, demand, sku_codes, _gave_up(conn, order, fo))
     except InsufficientStock as refusal:
         _cancel(conn, order, items, trigger=trigger, detail=refusal.detail)
         return []
@@ -61,11 +61,10 @@ def resource(conn: Connection, order: Row, fo: Row, items: Sequence[Units], *, t
     return [f["id"] for f in fos]
 
 
-def _reserve_elsewhere(conn: Connection, channel: Row, order: Row, fo: Row, demand: Mapping[int, int],
-                       sku_codes: Mapping[int, str]) -> sourcing.Sourced:
-    """Decide, reserve and book capacity; a location filled meanwhile is excluded and we decide again."""
-    method = FulfillmentMethod(fo["method"])
-    excluded = _gave_up(conn, order, fo)
+def reserve_for(conn: Connection, channel: Row, order: Row, method: FulfillmentMethod, demand: Mapping[int, int],
+                sku_codes: Mapping[int, str], excluded: dict[int, str]) -> sourcing.Sourced:
+    """Decide, reserve and book capacity for units of a placed order (to its current delivery), never at
+    ``excluded`` locations; a location filled meanwhile is excluded too and we decide again."""
     source = f"order:{order['id']}"
     for _ in range(sourcing.ATTEMPTS):
         sourced = _decide(conn, channel, order, method, demand, sku_codes, excluded)
@@ -100,8 +99,11 @@ def _decide(conn: Connection, channel: Row, order: Row, method: FulfillmentMetho
         return pickup.plan_ship_to_store(conn, channel, demand, store, sku_codes=sku_codes, excluded=excluded,
                                          facts=facts)
     destination = (address["latitude"], address["longitude"]) if address.get("latitude") is not None else None
+    # Units for a pickup come from the store the customer chose (re-sourcing never gets here for those:
+    # only units added to the order do).
+    store = catalogue.get(conn, "location", delivery.get("pickup_location") or "") if method.collected else None
     return sourcing.decide(conn, channel, demand, method=DeliveryMethod(method.value), destination=destination,
-                           sku_codes=sku_codes, excluded=excluded, facts=facts)
+                           sku_codes=sku_codes, store=store, excluded=excluded, facts=facts)
 
 
 def _gave_up(conn: Connection, order: Row, fo: Row) -> dict[int, str]:

@@ -76,7 +76,8 @@ def render_fulfillment_order(fo: Row, fo_lines: Sequence[Row], *, show_code: boo
 
 def render_order(order: Row, lines: Sequence[Row], fos: Sequence[Row], fo_lines: Sequence[Row], *,
                  holds: Sequence[Row] = (), decisions: Sequence[Row] = (), timeline: Sequence[Row] | None = None,
-                 payments: Sequence[Row] = (), public_url: str = "", show_codes: bool = True) -> dict[str, Any]:
+                 payments: Sequence[Row] = (), changes: Sequence[Row] = (), public_url: str = "",
+                 show_codes: bool = True) -> dict[str, Any]:
     currency = order["currency"]
     by_fo: dict[str, list[Row]] = defaultdict(list)
     for x in fo_lines:
@@ -91,6 +92,8 @@ def render_order(order: Row, lines: Sequence[Row], fos: Sequence[Row], fo_lines:
         "fulfillment_orders": [render_fulfillment_order(fo, by_fo[fo["id"]], show_code=show_codes) for fo in fos],
         "holds": [render_hold(h) for h in holds],
         "payments": [render_payment(x) for x in payments],
+        "changes": [{"number": c["number"], "kind": c["kind"], "actor": c["actor"], "data": c["data"],
+                     "created_at": iso(c["created_at"])} for c in changes],
         "tracking_url": tracking_url(public_url, order.get("tracking_token")),
         "sourcing": render_sourcing(decisions),
         "created_at": iso(order["created_at"]), "updated_at": iso(order["updated_at"]),
@@ -130,7 +133,7 @@ def order_view(conn: Connection, who: Principal, order_id: str, *, timeline: boo
         order, db.lines_of(conn, order_id), fos, db.fulfillment_lines_of(conn, [f["id"] for f in fos]),
         holds=db.holds_of(conn, order_id), decisions=db.decisions_of(conn, order_id),
         timeline=outbox.for_order(conn, order_id) if timeline else None,
-        payments=payments_db.of_order(conn, order_id), public_url=public_url,
+        payments=payments_db.of_order(conn, order_id), changes=db.changes_of(conn, order_id), public_url=public_url,
         show_codes=who.role is not Role.LOCATION)
 
 

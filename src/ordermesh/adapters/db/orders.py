@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db.fast import FastStatement
@@ -16,6 +16,7 @@ from ordermesh.adapters.db.tables import (
     FulfillmentOrderLine,
     Location,
     Order,
+    OrderChange,
     OrderHold,
     OrderLine,
     Sku,
@@ -29,6 +30,7 @@ holds = table_of(OrderHold)
 fos = table_of(FulfillmentOrder)
 fo_lines = table_of(FulfillmentOrderLine)
 decisions = table_of(SourcingDecision)
+changes = table_of(OrderChange)
 skus = table_of(Sku)
 locations = table_of(Location)
 channels = table_of(Channel)
@@ -51,6 +53,30 @@ def insert_order(conn: Connection, order: dict[str, Any], order_lines: Sequence[
     """
     _INSERT["orders"].run(conn, order)
     _INSERT["lines"].run(conn, order_lines)
+
+
+def insert_lines(conn: Connection, order_lines: Sequence[dict[str, Any]]) -> None:
+    """Lines added to a placed order."""
+    _INSERT["lines"].run(conn, order_lines)
+
+
+def update_order(conn: Connection, order_id: str, **values: Any) -> None:
+    conn.execute(update(orders).where(orders.c.id == order_id).values(**values, updated_at=utcnow()))
+
+
+def record_change(conn: Connection, order_id: str, kind: str, actor: str, data: dict[str, Any]) -> int:
+    """Number and record a change to the order. The caller holds the order's lock, so numbers never clash
+    (and the unique constraint would refuse a clash if it ever came to that)."""
+    number = int(conn.execute(select(func.coalesce(func.max(changes.c.number), 0))
+                              .where(changes.c.order_id == order_id)).scalar_one()) + 1
+    conn.execute(insert(changes).values(order_id=order_id, number=number, kind=kind, actor=actor, data=data,
+                                        created_at=utcnow()))
+    return number
+
+
+def changes_of(conn: Connection, order_id: str) -> list[RowMapping]:
+    stmt = select(changes).where(changes.c.order_id == order_id).order_by(changes.c.number)
+    return list(conn.execute(stmt).mappings())
 
 
 def insert_fulfillment(conn: Connection, new_fos: Sequence[dict[str, Any]],

@@ -188,6 +188,32 @@ class OrderCreate(Strict):
             reservation_id=self.reservation_id, notes=self.notes)
 
 
+class AddressChange(Strict):
+    address: AddressIn
+
+    def to_command(self, order_id: str) -> c.ChangeAddress:
+        a = self.address
+        return c.ChangeAddress(order_id, c.Address(a.line1, a.city, a.postal_code, a.country, a.latitude,
+                                                   a.longitude, a.region))
+
+
+class AddedLineIn(Strict):
+    sku: Code
+    quantity: Units
+    unit_price: Amount
+    tax: Amount = Field(default="0", description="Tax on this line")
+
+
+class LinesAdd(Strict):
+    lines: list[AddedLineIn] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)
+    authorization: Annotated[str, Field(min_length=1, max_length=120)] | None = Field(
+        default=None, description="The channel's own authorization of the extra amount (orders it authorized)")
+
+    def to_command(self, order_id: str) -> c.AddLines:
+        return c.AddLines(order_id, [c.AddedLine(x.sku, x.quantity, x.unit_price, x.tax) for x in self.lines],
+                          self.authorization)
+
+
 class LineCancelIn(Strict):
     line_id: Annotated[str, Field(max_length=32)]
     quantity: Units
@@ -277,6 +303,7 @@ class OrderPublic(BaseModel):
     fulfillment_orders: list[FulfillmentOrderPublic]
     holds: list[dict[str, Any]]
     payments: list[dict[str, Any]]
+    changes: list[dict[str, Any]] = Field(description="Numbered changes: address, cancel_lines, add_lines")
     customer_id: str | None
     tracking_url: str | None = Field(description="The customer's tracking page: an unguessable link, no key needed")
     sourcing: dict[str, Any] | None

@@ -10,14 +10,16 @@ from starlette.responses import Response
 from ordermesh.entrypoints.api.deps import CheckoutContext, IdempotencyKey, Limit, UoW, Who, json
 from ordermesh.entrypoints.api.schemas import (
     CODE_PATTERN,
+    AddressChange,
     HoldCreate,
+    LinesAdd,
     OrderCancel,
     OrderCreate,
     OrderPublic,
     Page,
     Problem,
 )
-from ordermesh.service import commands, idempotency, order_changes, ordering, queries
+from ordermesh.service import amendments, commands, idempotency, order_changes, ordering, queries
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}}
@@ -54,6 +56,18 @@ def cancel_order(order_id: str, uow: UoW, who: Who, body: OrderCancel | None = N
     body = body or OrderCancel()
     lines = [commands.LineCancellation(x.line_id, x.quantity) for x in body.lines] if body.lines else None
     return json(order_changes.cancel(uow, who, commands.CancelOrder(order_id, lines, body.reason)))
+
+
+@router.post("/orders/{order_id}/address", summary="Change the delivery address before release (re-sourced)",
+             responses={200: {"model": OrderPublic}, **PROBLEMS})
+def change_address(order_id: str, body: AddressChange, uow: UoW, who: Who, checkout: CheckoutContext) -> Response:
+    return json(amendments.change_address(uow, who, body.to_command(order_id), checkout))
+
+
+@router.post("/orders/{order_id}/lines", summary="Add lines before release (sourced, reserved and authorized)",
+             responses={200: {"model": OrderPublic}, **PROBLEMS})
+def add_lines(order_id: str, body: LinesAdd, uow: UoW, who: Who, checkout: CheckoutContext) -> Response:
+    return json(amendments.add_lines(uow, who, body.to_command(order_id), checkout))
 
 
 @router.post("/orders/{order_id}/holds", status_code=201, summary="Put the order on hold",
