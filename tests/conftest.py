@@ -47,7 +47,9 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def om(database_url: str) -> Iterator[Ordermesh]:
-    running = bootstrap(Settings(database_url=database_url, sweep_interval_seconds=0, pool_size=5))
+    # Background sweepers and the notifier stay off: a test runs them itself when it means to.
+    running = bootstrap(Settings(database_url=database_url, sweep_interval_seconds=0, notify_interval_seconds=0,
+                                 pool_size=5))
     yield running
     running.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -9,8 +10,12 @@ from sqlalchemy import Engine
 
 from ordermesh.adapters.db.engine import make_engine
 from ordermesh.adapters.payments.test_provider import TestProvider
+from ordermesh.domain.errors import InvalidInput
+from ordermesh.domain.fraud import CountryMismatch, FraudRule, MaxOrdersPerHour, MaxOrderValue
 from ordermesh.domain.fulfillment import DEFAULT_DUE_HOURS, FulfillmentMethod, FulfillmentPolicy
+from ordermesh.domain.money import parse_amount
 from ordermesh.domain.payments import PaymentProvider
+from ordermesh.domain.returns import ReturnPolicy
 from ordermesh.service.api_keys import KeyRing
 from ordermesh.service.unit_of_work import UnitOfWork
 from ordermesh.settings import Settings
@@ -24,6 +29,8 @@ class Ordermesh:
     keys: KeyRing
     fulfillment_policy: FulfillmentPolicy = field(default_factory=FulfillmentPolicy)
     providers: dict[str, PaymentProvider] = field(default_factory=dict)
+    fraud_rules: tuple[FraudRule, ...] = ()
+    return_policy: ReturnPolicy = field(default_factory=ReturnPolicy)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -36,7 +43,8 @@ def bootstrap(settings: Settings | None = None) -> Ordermesh:
                          sqlite_synchronous=settings.sqlite_synchronous)
     uow = UnitOfWork(engine, public_url=settings.public_url)
     return Ordermesh(settings=settings, engine=engine, uow=uow, keys=KeyRing(uow), fulfillment_policy=policy,
-                     providers=payment_providers(settings))
+                     providers=payment_providers(settings), return_policy=return_policy(settings),
+                     fraud_rules=fraud_rules(settings))
 
 
 def payment_providers(settings: Settings) -> dict[str, PaymentProvider]:
@@ -58,3 +66,51 @@ def fulfillment_policy(settings: Settings) -> FulfillmentPolicy:
     return FulfillmentPolicy(accept_within=timedelta(minutes=settings.accept_sla_minutes),
                              pickup_hold=timedelta(days=settings.pickup_hold_days),
                              due_hours={**DEFAULT_DUE_HOURS, **settings.fulfillment_due_hours})
+
+
+def return_policy(settings: Settings) -> ReturnPolicy:
+    """Return windows per channel (days); an absurd value is refused at start-up."""
+    windows = {"ORDERMESH_RETURN_WINDOW_DEFAULT_DAYS": settings.return_window_default_days,
+               **{f"ORDERMESH_RETURN_WINDOW_DAYS[{k}]": v for k, v in settings.return_window_days.items()}}
+    for name, days in windows.items():
+        if not 0 <= days <= 3650:
+            raise ValueError(f"{name} must be between 0 and 3650 days, not {days}")
+    return ReturnPolicy(settings.return_window_default_days, dict(settings.return_window_days))
+
+
+def fraud_rules(settings: Settings) -> tuple[FraudRule, ...]:
+    """The built-in rules the settings switch on, then each "module:attribute" factory's rule, in order."""
+    limits = _value_limits(settings.fraud_max_order_value)
+    rules: list[FraudRule] = [MaxOrderValue(limits)] if limits else []
+    if settings.fraud_max_orders_per_hour < 0:
+        raise ValueError("ORDERMESH_FRAUD_MAX_ORDERS_PER_HOUR must be 0 (off) or more")
+    if settings.fraud_max_orders_per_hour:
+        rules.append(MaxOrdersPerHour(settings.fraud_max_orders_per_hour))
+    if settings.fraud_country_mismatch:
+        rules.append(CountryMismatch())
+    return (*rules, *(_plugged_rule(spec) for spec in settings.fraud_rules))
+
+
+def _value_limits(texts: dict[str, str]) -> dict[str, int]:
+    limits = {}
+    for currency, text in texts.items():
+        try:
+            limits[currency.upper()] = parse_amount(text, currency.upper(), field=currency)
+        except InvalidInput as exc:
+            raise ValueError(f"ORDERMESH_FRAUD_MAX_ORDER_VALUE: {exc.detail}") from None
+    return limits
+
+
+def _plugged_rule(spec: str) -> FraudRule:
+    module_name, _, attribute = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(f"ORDERMESH_FRAUD_RULES: cannot load {spec!r} (want 'module:attribute'): {exc}") from exc
+    try:
+        rule = factory()
+    except Exception as exc:
+        raise ValueError(f"ORDERMESH_FRAUD_RULES: {spec!r} failed to build a rule: {exc}") from exc
+    if not callable(getattr(rule, "check", None)) or not isinstance(getattr(rule, "name", None), str):
+        raise ValueError(f"ORDERMESH_FRAUD_RULES: {spec!r} made {rule!r}, which has no name and check(facts)")
+    return rule  # type: ignore[no-any-return]

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # Hours from creation to the due time per method, e.g. '{"ship": 12}' (the rest keep their defaults:
     # ship 24, local_delivery 4, pickup 4, curbside 2, transfer 48). The pick list is sorted by due time.
     fulfillment_due_hours: dict[str, float] = {}
+    # Returns: days after the units reached the customer (shipped, delivered or picked up) in which they may
+    # be returned, per channel code, e.g. '{"web": 30, "pos": 14}'; other channels get the default.
+    return_window_days: dict[str, int] = {}
+    return_window_default_days: int = 30
     # Where customers reach this server: the base of the tracking page links in orders and messages.
     public_url: str = "http://127.0.0.1:8000"
     # Customer notifications (see README, "Notifications and the tracking page"): ``log`` keeps them in the
@@ -55,5 +59,17 @@ class Settings(BaseSettings):
     # restarts, as a real gateway's would be); empty: in memory. ``tok_slow`` waits this many seconds.
     test_provider_ledger: str = ""
     test_provider_slow_seconds: float = 2.0
+    # A payment the provider did not answer (a capture, refund or void) stays pending and is asked again, with
+    # the same key, by the server's background loop once it has been left alone this many seconds.
+    payment_retry_seconds: float = 30
+    # Fraud rules (README, "Payments, holds and fraud rules"): each rule an order trips puts it on a fraud hold.
+    # Order value above which an order waits for review, per currency; a currency not listed is not checked.
+    fraud_max_order_value: dict[str, str] = {"EUR": "5000.00", "USD": "5000.00", "GBP": "5000.00"}
+    # Orders one customer may place within an hour; 0 turns the rule off (on, it costs a query per order).
+    fraud_max_orders_per_hour: int = 0
+    # Hold an order whose billing address is in another country than its delivery address.
+    fraud_country_mismatch: bool = True
+    # More rules, as "module:attribute" factories called without arguments, e.g. '["shop.rules:no_po_boxes"]'.
+    fraud_rules: list[str] = []
     max_page_size: int = 500
     default_page_size: int = 50

@@ -62,6 +62,7 @@ class LiveServer:
             self.env["PYTHONPYCACHEPREFIX"] = str(bytecode)
         self.env |= {"ORDERMESH_DATABASE_URL": database_url,
                      "ORDERMESH_SWEEP_INTERVAL_SECONDS": str(sweep_interval),
+                     "ORDERMESH_NOTIFY_INTERVAL_SECONDS": "0",
                      # 2 workers x (10 + 10 overflow) stays well inside PostgreSQL's 100 connections.
                      "ORDERMESH_POOL_SIZE": "10", "ORDERMESH_LOG_LEVEL": "warning"}
         self.process: subprocess.Popen[bytes] | None = None

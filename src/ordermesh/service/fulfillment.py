@@ -23,8 +23,9 @@ from ordermesh.domain.fulfillment import (
     FulfillmentStatus,
     next_status,
 )
+from ordermesh.domain.payments import PaymentProvider
 from ordermesh.domain.picking import check_parcels
-from ordermesh.service import pickup, rejection
+from ordermesh.service import payments, pickup, rejection
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import refresh_status
 from ordermesh.service.commands import FulfillmentStep
@@ -37,8 +38,8 @@ Row = Mapping[Any, Any]
 log = logging.getLogger("ordermesh.fulfillment")
 
 
-def act(uow: UnitOfWork, who: Principal, step: FulfillmentStep,
-        policy: FulfillmentPolicy | None = None) -> dict[str, Any]:
+def act(uow: UnitOfWork, who: Principal, step: FulfillmentStep, policy: FulfillmentPolicy | None = None,
+        providers: Mapping[str, PaymentProvider] | None = None) -> dict[str, Any]:
     policy = policy or FulfillmentPolicy()
     action = A(step.action)
     who.require(Role.LOCATION, action=f"{action.value} fulfillment orders")
@@ -56,6 +57,8 @@ def act(uow: UnitOfWork, who: Principal, step: FulfillmentStep,
                                           show_code=who.role is not Role.LOCATION)
     if refused is not None:
         raise refused  # raised after commit, so the failed attempt stays counted
+    if action in (A.SHIP, A.PICKUP) and providers:  # the hand-over's capture, once it is committed
+        payments.settle_capture_of(uow, providers, fo["id"])
     for other in unfound:
         try:
             rejection.resource_unfound(uow, other, policy)
@@ -133,7 +136,7 @@ def _ship(conn: Connection, order: Row, fo: Row, step: FulfillmentStep, policy: 
         send(conn, [StockChange(x["sku_id"], fo["location_id"], x["quantity"]) for x in items],
              source=f"fulfillment:{fo['id']}", reason=f"transfer to {fo['details']['transfer_to']}")
     else:
-        _hand_over(conn, fo)
+        _hand_over(conn, order, fo)
     return {"carrier": step.carrier, "tracking_number": step.tracking_number, "shipped_at": iso(utcnow())}
 
 
@@ -155,13 +158,14 @@ def _arrive(conn: Connection, order: Row, fo: Row, step: FulfillmentStep, policy
 
 
 def _collect(conn: Connection, order: Row, fo: Row, step: FulfillmentStep, policy: FulfillmentPolicy) -> dict[str, Any]:
-    _hand_over(conn, fo)
+    _hand_over(conn, order, fo)
     return {}
 
 
-def _hand_over(conn: Connection, fo: Row) -> None:
-    """Shipped or picked up: the units leave the location's stock and count as fulfilled."""
+def _hand_over(conn: Connection, order: Row, fo: Row) -> None:
+    """Shipped or picked up: the units leave the location's stock, count as fulfilled and are charged."""
     items = lines_of_fulfillment(conn, fo["id"])
+    payments.capture_handed_over(conn, order, fo, items)  # before ``fulfilled`` moves: see payments.py
     stock.issue(conn, [StockChange(x["sku_id"], fo["location_id"], x["quantity"]) for x in items],
                 source=f"fulfillment:{fo['id']}")
     for x in items:

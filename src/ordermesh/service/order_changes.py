@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
@@ -12,6 +13,8 @@ from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.errors import Conflict, InvalidInput, NotFound
 from ordermesh.domain.ids import new_id
 from ordermesh.domain.orders import HoldType
+from ordermesh.domain.payments import PaymentProvider
+from ordermesh.service import payments
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import refresh_status
 from ordermesh.service.commands import CancelOrder
@@ -27,7 +30,8 @@ def locked_order(conn: Connection, who: Principal, order_id: str) -> RowMapping:
     return order
 
 
-def cancel(uow: UnitOfWork, who: Principal, cmd: CancelOrder) -> dict[str, Any]:
+def cancel(uow: UnitOfWork, who: Principal, cmd: CancelOrder,
+           providers: Mapping[str, PaymentProvider] | None = None) -> dict[str, Any]:
     who.require(Role.CHANNEL, action="cancel orders")
     with uow.writing() as conn:
         order = locked_order(conn, who, cmd.order_id)
@@ -49,7 +53,13 @@ def cancel(uow: UnitOfWork, who: Principal, cmd: CancelOrder) -> dict[str, Any]:
                                        "change": number,
                                        "lines": [{"line_id": k, "quantity": v} for k, v in wanted.items()]}}])
         refresh_status(conn, order)
-        return order_view(conn, who, order["id"], public_url=uow.public_url)
+        voids = payments.void_if_cancelled(conn, order, actor=who.actor)  # nothing left to ship or capture
+        view = order_view(conn, who, order["id"], public_url=uow.public_url)
+    if not voids or not providers:
+        return view  # without providers, the background settler voids it
+    payments.settle(uow, providers, voids)
+    with uow.reading() as conn:
+        return order_view(conn, who, cmd.order_id, public_url=uow.public_url)
 
 
 def _wanted(cmd: CancelOrder, lines: dict[str, RowMapping]) -> dict[str, int]:

@@ -30,16 +30,18 @@ from ordermesh.adapters.db.inventory import StockChange
 from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.catalogue import DeliveryMethod
 from ordermesh.domain.errors import DuplicateOrder, InsufficientStock, InvalidInput
+from ordermesh.domain.fraud import FraudRule
 from ordermesh.domain.fulfillment import FulfillmentPolicy
 from ordermesh.domain.ids import new_id
 from ordermesh.domain.money import MAX_MINOR, LineMoney, format_amount, parse_amount, price_lines
 from ordermesh.domain.orders import HoldType, OrderStatus
 from ordermesh.domain.payments import PaymentProvider
 from ordermesh.domain.sourcing import Allocation, Decision
-from ordermesh.service import authorization, idempotency, lookups, pickup, reservations, sourcing
+from ordermesh.service import authorization, customer_matching, idempotency, lookups, pickup, reservations, sourcing
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import build_fulfillment_orders, split_by_line
 from ordermesh.service.commands import PlaceOrder
+from ordermesh.service.fraud import fraud_holds
 from ordermesh.service.unit_of_work import UnitOfWork
 from ordermesh.service.views import render_order
 
@@ -63,6 +65,7 @@ class OrderPlan:
     transfer_to: str | None = None  # ship-to-store: the store the warehouses send the units to
     authorization: authorization.Authorization | None = None
     holds: list[dict[str, Any]] = field(default_factory=list)
+    identity: customer_matching.Identity | None = None  # the customer's profile, matched or new
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ class Checkout:
     policy: FulfillmentPolicy | None = None
     providers: Mapping[str, PaymentProvider] = field(default_factory=dict)
     public_url: str = ""
+    fraud_rules: tuple[FraudRule, ...] = ()  # each rule the order trips puts it on a fraud hold
 
 
 def place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None, request_hash: str,
@@ -105,7 +109,11 @@ def _place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None, re
                                            lambda conn, p: (CREATED, commit(conn, cmd, p)))
         except sourcing.StockTaken as exc:
             taken = exc
+        except customer_matching.Rematch:
+            continue  # the matched profile was erased or merged meanwhile: match again
         except ConstraintViolated as exc:
+            if exc.constraint == customer_matching.KEY_CONSTRAINT:
+                continue  # a concurrent first order of this person created the profile: match it now
             if exc.constraint != db.EXTERNAL_ID_CONSTRAINT:
                 raise
             raise _duplicate(uow, cmd) from None  # a concurrent request captured this external_id first
@@ -135,6 +143,9 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder, checkout: Checkout |
     priced = _price(cmd, prices)
     method = DeliveryMethod(cmd.delivery.method)
     store, destination = _delivery_target(conn, cmd, channel, method)
+    identify = customer_matching.identify_later(  # a national phone number is read in the order's country
+        conn, cmd.customer, cmd.delivery.address.country if cmd.delivery.address else None,
+        (cmd.billing or {}).get("country"), store["country"] if store is not None else None)
 
     order_id = new_id("ord")
     lines: list[dict[str, Any]] = [
@@ -162,7 +173,11 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder, checkout: Checkout |
                           **location_codes}
     transfer_to = store["code"] if store is not None and cmd.delivery.ship_to_store else None
     result = OrderPlan(channel, _order_row(cmd, channel, order_id, lines, priced), lines, sourced, sku_codes,
-                       hold_surplus=surplus, transfer_to=transfer_to)
+                       hold_surplus=surplus, transfer_to=transfer_to, identity=identify())
+    result.order["customer_id"] = result.identity.customer_id if result.identity else None
+    if held_for_review := fraud_holds(conn, cmd, result.order, checkout.fraud_rules):
+        result.holds += held_for_review
+        result.order["status"] = OrderStatus.ON_HOLD.value
     _authorize(result, cmd, who, checkout, attempt or new_id("att"))
     _build(result, cmd, method, held, location_codes, checkout)
     return result
@@ -313,13 +328,13 @@ def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[All
 
 
 def _payment_events(p: OrderPlan, base: dict[str, Any]) -> list[dict[str, Any]]:
-    if p.authorization is None:
-        return []
-    pay = p.authorization.payment
-    events = [{"type": "payment.authorized" if p.authorization.approved else "payment.failed", **base,
-               "data": {"order_id": pay["order_id"], "payment_id": pay["id"], "kind": pay["kind"],
-                        "amount": format_amount(pay["amount_minor"], pay["currency"]), "currency": pay["currency"],
-                        "error": pay["error"]}}]
+    events: list[dict[str, Any]] = []
+    if p.authorization is not None:
+        pay = p.authorization.payment
+        events.append({"type": "payment.authorized" if p.authorization.approved else "payment.failed", **base,
+                       "data": {"order_id": pay["order_id"], "payment_id": pay["id"], "kind": pay["kind"],
+                                "amount": format_amount(pay["amount_minor"], pay["currency"]),
+                                "currency": pay["currency"], "error": pay["error"]}})
     events += [{"type": "order.hold_placed", **base,
                 "data": {"order_id": h["order_id"], "hold_id": h["id"], "type": h["type"], "reason": h["reason"],
                          "actor": h["created_by"]}} for h in p.holds]
@@ -335,6 +350,7 @@ def commit(conn: Connection, cmd: PlaceOrder, p: OrderPlan) -> dict[str, Any]:
     if cmd.reservation_id is not None:
         reservations.convert(conn, order["channel_id"], cmd.reservation_id, order["id"])
         stock.release(conn, p.hold_surplus, source=f"reservation:{cmd.reservation_id}", reason="not needed by order")
+    customer_matching.record(conn, p.identity)
     db.insert_order(conn, order, p.lines)
     db.insert_fulfillment(conn, p.fos, p.fo_lines)
     if p.authorization is not None:

@@ -16,10 +16,12 @@ from sqlalchemy.engine import Connection
 from ordermesh.adapters.db import catalogue, outbox
 from ordermesh.adapters.db import orders as db
 from ordermesh.adapters.db import payments as payments_db
+from ordermesh.adapters.db import returns as returns_db
 from ordermesh.adapters.db.sql import as_utc
 from ordermesh.domain.errors import NotFound
 from ordermesh.domain.fulfillment import FulfillmentMethod, FulfillmentStatus, allowed_actions
 from ordermesh.domain.money import LineMoney, format_amount
+from ordermesh.domain.payments import payment_totals
 from ordermesh.service.access import Principal, Role
 
 Row = Mapping[Any, Any]
@@ -55,6 +57,14 @@ def render_payment(x: Row) -> dict[str, Any]:
             "created_at": iso(x["created_at"])}
 
 
+def render_payment_summary(payments: Sequence[Row], currency: str) -> dict[str, Any]:
+    """Authorized (and not voided), captured and refunded so far, and what may still be refunded."""
+    money = payment_totals((x["kind"], x["status"], x["amount_minor"]) for x in payments)
+    amounts = {"authorized": money.authorized, "captured": money.captured, "refunded": money.refunded,
+               "refundable": money.refundable}
+    return {**{name: format_amount(v, currency) for name, v in amounts.items()}, "voided": money.voided}
+
+
 def tracking_url(public_url: str, token: str | None) -> str | None:
     return f"{public_url.rstrip('/')}/track/{token}" if token else None
 
@@ -76,7 +86,8 @@ def render_fulfillment_order(fo: Row, fo_lines: Sequence[Row], *, show_code: boo
 
 def render_order(order: Row, lines: Sequence[Row], fos: Sequence[Row], fo_lines: Sequence[Row], *,
                  holds: Sequence[Row] = (), decisions: Sequence[Row] = (), timeline: Sequence[Row] | None = None,
-                 payments: Sequence[Row] = (), changes: Sequence[Row] = (), public_url: str = "",
+                 payments: Sequence[Row] = (), changes: Sequence[Row] = (), returns: Sequence[Row] = (),
+                 public_url: str = "",
                  show_codes: bool = True) -> dict[str, Any]:
     currency = order["currency"]
     by_fo: dict[str, list[Row]] = defaultdict(list)
@@ -92,6 +103,10 @@ def render_order(order: Row, lines: Sequence[Row], fos: Sequence[Row], fo_lines:
         "fulfillment_orders": [render_fulfillment_order(fo, by_fo[fo["id"]], show_code=show_codes) for fo in fos],
         "holds": [render_hold(h) for h in holds],
         "payments": [render_payment(x) for x in payments],
+        "payment_summary": render_payment_summary(payments, currency),
+        "returns": [{"id": r["id"], "status": r["status"], "refunded": format_amount(r["refunded_minor"], currency),
+                     "exchange_order_id": r["exchange_order_id"], "created_at": iso(r["created_at"])}
+                    for r in returns],
         "changes": [{"number": c["number"], "kind": c["kind"], "actor": c["actor"], "data": c["data"],
                      "created_at": iso(c["created_at"])} for c in changes],
         "tracking_url": tracking_url(public_url, order.get("tracking_token")),
@@ -133,7 +148,8 @@ def order_view(conn: Connection, who: Principal, order_id: str, *, timeline: boo
         order, db.lines_of(conn, order_id), fos, db.fulfillment_lines_of(conn, [f["id"] for f in fos]),
         holds=db.holds_of(conn, order_id), decisions=db.decisions_of(conn, order_id),
         timeline=outbox.for_order(conn, order_id) if timeline else None,
-        payments=payments_db.of_order(conn, order_id), changes=db.changes_of(conn, order_id), public_url=public_url,
+        payments=payments_db.of_order(conn, order_id), changes=db.changes_of(conn, order_id),
+        returns=returns_db.returns_of_orders(conn, [order_id]).get(order_id, []), public_url=public_url,
         show_codes=who.role is not Role.LOCATION)
 
 

@@ -25,6 +25,8 @@ Row = Mapping[Any, Any]
 _PROGRESS = {s: i for i, s in enumerate(FulfillmentStatus)}
 # The work was called off before it was done: the location's unit of daily capacity is free again.
 GIVES_CAPACITY_BACK = frozenset({FulfillmentStatus.CANCELLED, FulfillmentStatus.REJECTED})
+# A shipment's facts travel with its event, so that consumers (customer messages, webhooks) need not look them up.
+EVENT_DETAILS = ("carrier", "tracking_number")
 
 
 def withdraw(conn: Connection, order: Row, wanted: Mapping[str, int], *, reason: str,
@@ -76,7 +78,8 @@ def close(conn: Connection, order: Row, fo: Row, status: FulfillmentStatus, *, r
     outbox.append(conn, [{"type": f"fulfillment_order.{status.value}", "order_id": order["id"],
                           "channel_id": order["channel_id"], "location_id": fo["location_id"],
                           "data": {"fulfillment_order_id": fo["id"], "order_id": order["id"],
-                                   "from": fo["status"], "to": status.value, "reason": reason}}])
+                                   "from": fo["status"], "to": status.value, "reason": reason,
+                                   **{k: v for k, v in (details or {}).items() if k in EVENT_DETAILS}}}])
 
 
 def call_off(conn: Connection, order: Row, fo: Row, status: FulfillmentStatus, *, reason: str) -> None:

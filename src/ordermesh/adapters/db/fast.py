@@ -89,4 +89,28 @@ class FastStatement:
             cursor.execute(sql, data[0])
         else:
             cursor.executemany(sql, data)
+        if conn.dialect.name == "sqlite":
+            # Read the rows now: a SQLite statement left unread keeps its read snapshot open on the pooled
+            # connection, and that connection's next write transaction then fails at once with "database is
+            # locked" (its snapshot is stale). "Read later" only buys anything in a PostgreSQL pipeline.
+            return Fetched(cursor)
         return cursor
+
+
+class Fetched:
+    """A SQLite cursor's whole result, read at once; offers what callers use of a cursor."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._rows: list[Any] = cursor.fetchall() if cursor.description is not None else []
+        self.rowcount: int = cursor.rowcount
+        cursor.close()
+
+    def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    def __iter__(self) -> Any:
+        return iter(self.fetchall())

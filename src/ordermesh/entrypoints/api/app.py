@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,18 +13,22 @@ from starlette.exceptions import HTTPException
 
 from ordermesh import __version__
 from ordermesh.bootstrap import Ordermesh, bootstrap
-from ordermesh.entrypoints.api import problems
+from ordermesh.entrypoints.api import background, problems
+from ordermesh.entrypoints.api.card_guard import CardNumberGuard
 from ordermesh.entrypoints.api.routers import (
     capacity,
     catalogue,
+    customers,
     events,
     fulfillment,
     inventory,
+    messages,
     orders,
+    payments,
     profiles,
+    returns,
+    tracking,
 )
-from ordermesh.service import fulfillment_sweep
-from ordermesh.service.reservations import sweep_expired
 from ordermesh.settings import Settings
 
 log = logging.getLogger("ordermesh.api")
@@ -83,41 +86,6 @@ async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
 
 
-class Sweeper:
-    """Every few seconds in a background thread: releases expired cart holds, re-sources fulfillment orders
-    not accepted in time and expires uncollected pickups."""
-
-    def __init__(self, om: Ordermesh, interval: float) -> None:
-        self.om, self.interval = om, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ordermesh-sweeper", daemon=True)
-
-    def start(self) -> None:
-        if self.interval > 0:
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                released = sweep_expired(self.om.uow)
-                if released:
-                    log.info("released %d expired cart holds", released)
-            except Exception:  # the sweeper must survive a database hiccup and try again
-                log.exception("sweeping expired cart holds failed")
-            try:
-                swept = fulfillment_sweep.sweep(self.om.uow, self.om.fulfillment_policy)
-                if swept.re_sourced or swept.expired:
-                    log.info("re-sourced %d unaccepted fulfillment orders, expired %d uncollected pickups",
-                             swept.re_sourced, swept.expired)
-            except Exception:
-                log.exception("sweeping fulfillment deadlines failed")
-
-
 def create_app(settings: Settings | None = None, om: Ordermesh | None = None) -> FastAPI:
     settings = settings or (om.settings if om else Settings())
 
@@ -127,12 +95,14 @@ def create_app(settings: Settings | None = None, om: Ordermesh | None = None) ->
         app.state.ordermesh = running
         threads = settings.threads or (16 if running.uow.is_postgres else 4)
         to_thread.current_default_thread_limiter().total_tokens = threads
-        sweeper = Sweeper(running, settings.sweep_interval_seconds)
+        sweeper, notifier = background.sweeper(running), background.notifier(running)
         sweeper.start()
+        notifier.start()
         try:
             yield
         finally:
             sweeper.stop()
+            notifier.stop()
             if om is None:
                 running.close()
 
@@ -147,7 +117,9 @@ def create_app(settings: Settings | None = None, om: Ordermesh | None = None) ->
     if om is not None:
         app.state.ordermesh = om
     problems.install(app)
-    for module in (catalogue, inventory, orders, fulfillment, capacity, profiles, events):
+    for module in (catalogue, inventory, orders, fulfillment, capacity, profiles, events, messages, tracking,
+                   returns, customers, payments):
         app.include_router(module.router)
+    app.add_middleware(CardNumberGuard)  # inside the body limit, so it never reads more than that
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

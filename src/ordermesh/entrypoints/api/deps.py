@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import orjson
@@ -13,6 +14,7 @@ from starlette.responses import Response
 from ordermesh.bootstrap import Ordermesh
 from ordermesh.domain.errors import InvalidInput
 from ordermesh.domain.fulfillment import FulfillmentPolicy
+from ordermesh.domain.payments import PaymentProvider
 from ordermesh.service.access import Principal
 from ordermesh.service.ordering import Checkout
 from ordermesh.service.unit_of_work import UnitOfWork
@@ -40,10 +42,17 @@ Policy = Annotated[FulfillmentPolicy, Depends(fulfillment_policy)]
 
 async def checkout(request: Request) -> Checkout:
     om = ordermesh(request)
-    return Checkout(om.fulfillment_policy, om.providers, om.settings.public_url)
+    return Checkout(om.fulfillment_policy, om.providers, om.settings.public_url, fraud_rules=om.fraud_rules)
 
 
 CheckoutContext = Annotated[Checkout, Depends(checkout)]
+
+
+async def payment_providers(request: Request) -> Mapping[str, PaymentProvider]:
+    return ordermesh(request).providers
+
+
+Providers = Annotated[Mapping[str, PaymentProvider], Depends(payment_providers)]
 
 
 async def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:

@@ -42,7 +42,11 @@ CATALOGUE = {
     "idempotency-key-in-use": "A request with this Idempotency-Key is still being processed; retry.",
     "idempotency-key-reused": "This Idempotency-Key was already used with a different request.",
     "pickup-code-rejected": "The pickup code is wrong, or too many wrong codes locked the pickup.",
+    "return-not-allowed": "The return policy refuses it: outside the channel's return window, or a "
+                          "non-returnable SKU; `field` names the line.",
     "payload-too-large": "The request body exceeds the size limit.",
+    "card-number-refused": "A field holds what looks like a payment card number (13–19 digits passing the Luhn "
+                           "check); Ordermesh never accepts them: send the payment provider's token. `field` names it.",
     "internal-error": "An unexpected error; it has been logged.",
 }
 

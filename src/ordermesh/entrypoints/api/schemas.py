@@ -131,7 +131,8 @@ class DeliveryIn(Strict):
 
 
 class CustomerIn(Strict):
-    email: Annotated[str, Field(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$", max_length=320)]
+    email: Annotated[str, Field(pattern=r"^\s*[^@\s]{1,64}@[^@\s]{1,255}\s*$", max_length=320,
+                                description="Matched to the customer's profile trimmed and in lower case")]
     name: Text | None = None
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()./-]{3,30}$")] | None = None
 
@@ -303,7 +304,10 @@ class OrderPublic(BaseModel):
     fulfillment_orders: list[FulfillmentOrderPublic]
     holds: list[dict[str, Any]]
     payments: list[dict[str, Any]]
+    payment_summary: dict[str, Any] | None = Field(
+        default=None, description="authorized, captured, refunded and refundable so far (decimal strings), voided")
     changes: list[dict[str, Any]] = Field(description="Numbered changes: address, cancel_lines, add_lines")
+    returns: list[dict[str, Any]] = Field(description="Returns of this order's lines, from any channel")
     customer_id: str | None
     tracking_url: str | None = Field(description="The customer's tracking page: an unguessable link, no key needed")
     sourcing: dict[str, Any] | None

@@ -14,7 +14,7 @@ from rich.table import Column, Table
 
 from ordermesh.bootstrap import Ordermesh
 from ordermesh.domain.errors import DomainError
-from ordermesh.entrypoints.cli import fulfillment, profiles, shell, simulate
+from ordermesh.entrypoints.cli import fulfillment, notifications, payments, profiles, shell, simulate
 from ordermesh.entrypoints.cli.shell import CLI, console, err
 from ordermesh.service import api_keys, demo, inventory, queries, reservations
 from ordermesh.service.commands import Movement, RecordMovements
@@ -33,6 +33,8 @@ for sub, name in ((db_app, "db"), (keys_app, "keys"), (seed_app, "seed"), (impor
 
 app.add_typer(profiles.profiles_app, name="profiles")
 app.add_typer(fulfillment.fulfillment_app, name="fulfillment")
+app.add_typer(notifications.notifications_app, name="notifications")
+app.add_typer(payments.payments_app, name="payments")
 app.command("simulate")(simulate.simulate)
 orders_app.command("explain")(profiles.orders_explain)
 _ordermesh, _fail = shell.ordermesh, shell.fail

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from ordermesh.domain.fulfillment import FulfillmentAction, FulfillmentStatus
-from ordermesh.entrypoints.api.deps import Limit, Policy, UoW, Who, json
+from ordermesh.entrypoints.api.deps import Limit, Policy, Providers, UoW, Who, json
 from ordermesh.entrypoints.api.fulfillment_schemas import FulfillmentActionIn, PickListPublic
 from ordermesh.entrypoints.api.schemas import CODE_PATTERN, FulfillmentOrderPublic, Page, Problem
 from ordermesh.service import fulfillment
@@ -43,10 +43,10 @@ def get_fulfillment_order(fo_id: str, uow: UoW, who: Who) -> Response:
                          "{code}; cancel. An action the current state does not allow answers 409.",
              responses={200: {"model": FulfillmentOrderPublic}, 400: {"model": Problem}, 403: {"model": Problem},
                         404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
-def act(fo_id: str, action: FulfillmentAction, uow: UoW, who: Who, policy: Policy,
+def act(fo_id: str, action: FulfillmentAction, uow: UoW, who: Who, policy: Policy, providers: Providers,
         body: FulfillmentActionIn | None = None) -> Response:
     step = (body or FulfillmentActionIn()).to_command(fo_id, action.value)
-    return json(fulfillment.act(uow, who, step, policy))
+    return json(fulfillment.act(uow, who, step, policy, providers))
 
 
 @router.get("/locations/{code}/pick-list", summary="What a location still has to pick, the most urgent first",

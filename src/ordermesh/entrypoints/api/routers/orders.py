@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from ordermesh.entrypoints.api.deps import CheckoutContext, IdempotencyKey, Limit, UoW, Who, json
+from ordermesh.entrypoints.api.deps import CheckoutContext, IdempotencyKey, Limit, Providers, UoW, Who, json
 from ordermesh.entrypoints.api.schemas import (
     CODE_PATTERN,
     AddressChange,
@@ -52,10 +52,11 @@ def list_orders(uow: UoW, who: Who, limit: Limit,
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel the whole order or line quantities",
              responses={200: {"model": OrderPublic}, **PROBLEMS})
-def cancel_order(order_id: str, uow: UoW, who: Who, body: OrderCancel | None = None) -> Response:
+def cancel_order(order_id: str, uow: UoW, who: Who, providers: Providers,
+                 body: OrderCancel | None = None) -> Response:
     body = body or OrderCancel()
     lines = [commands.LineCancellation(x.line_id, x.quantity) for x in body.lines] if body.lines else None
-    return json(order_changes.cancel(uow, who, commands.CancelOrder(order_id, lines, body.reason)))
+    return json(order_changes.cancel(uow, who, commands.CancelOrder(order_id, lines, body.reason), providers))
 
 
 @router.post("/orders/{order_id}/address", summary="Change the delivery address before release (re-sourced)",
