@@ -48,8 +48,9 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def om(database_url: str) -> Iterator[Ordermesh]:
     # Background sweepers and the notifier stay off: a test runs them itself when it means to.
+    # The test payment provider keeps its ledger in memory: one process, nothing left behind.
     running = bootstrap(Settings(database_url=database_url, sweep_interval_seconds=0, notify_interval_seconds=0,
-                                 pool_size=5))
+                                 test_provider_ledger="", pool_size=5))
     yield running
     running.close()
 

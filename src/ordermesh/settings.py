@@ -55,9 +55,10 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 10
-    # The built-in test payment provider's own ledger (a SQLite file shared by worker processes and
-    # restarts, as a real gateway's would be); empty: in memory. ``tok_slow`` waits this many seconds.
-    test_provider_ledger: str = ""
+    # The built-in test payment provider's own ledger: a SQLite file shared by worker processes and kept
+    # across restarts, as a real gateway's would be (an empty value keeps it in memory: one process only).
+    # ``tok_slow`` waits this many seconds.
+    test_provider_ledger: str = str(DEFAULT_SQLITE_PATH.parent / "test-provider.db")
     test_provider_slow_seconds: float = 2.0
     # A payment the provider did not answer (a capture, refund or void) stays pending and is asked again, with
     # the same key, by the server's background loop once it has been left alone this many seconds.

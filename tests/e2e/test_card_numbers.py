@@ -75,3 +75,9 @@ def test_a_sku_code_that_is_a_barcode_is_not_mistaken_for_a_card(admin: Api, net
     order = admin.ok(admin.place([(ean, 1)]), 201)
     assert order["lines"][0]["sku"] == ean
     problem(admin.place([("TEE", 1)], notes=f"ean {ean}"), 422, "card-number-refused", "notes")  # not on its own
+
+
+def test_a_card_number_in_the_path_is_refused_before_anything_is_stored(admin: Api, network: Any) -> None:
+    problem(admin.put("/skus/4111111111111111", {"name": "Not a SKU"}), 422, "card-number-refused", "path")
+    assert admin.get("/skus/4111111111111111").status_code == 422
+    admin.ok(admin.put("/skus/9012345678904", {"name": "A long numeric SKU code"}))  # Luhn-valid, but no card

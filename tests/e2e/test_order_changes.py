@@ -3,8 +3,10 @@ and every change is numbered with its actor."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from ordermesh.bootstrap import Ordermesh
 from tests.support.network import HAMBURG, Api
 from tests.support.store import fos_at, order_of, step
 
@@ -103,3 +105,29 @@ def test_a_declined_extra_authorization_holds_the_order(admin: Api, network: Any
                                   {"lines": [{"sku": "MUG", "quantity": 1, "unit_price": "4.50"}]}))
     assert changed["status"] == "on_hold"
     assert [h["type"] for h in changed["holds"]] == ["payment"]
+
+
+def test_adding_lines_again_with_the_same_key_adds_them_once(admin: Api, network: Any) -> None:
+    _stocked(admin)
+    order = admin.ok(admin.place([("TEE", 1)], payment={"provider": "test", "token": "tok_ok"}), 201)
+    body = {"lines": [{"sku": "MUG", "quantity": 1, "unit_price": "4.50"}]}
+    first = admin.post(f"/orders/{order['id']}/lines", body, headers={"Idempotency-Key": "add-mug"})
+    again = admin.post(f"/orders/{order['id']}/lines", body, headers={"Idempotency-Key": "add-mug"})
+    assert (first.status_code, again.status_code, again.headers.get("Idempotent-Replayed")) == (200, 200, "true")
+    after = order_of(admin, order["id"])
+    assert [x["sku"] for x in after["lines"]] == ["TEE", "MUG"]
+    assert [p["amount"] for p in after["payments"]] == ["10.00", "4.50"]
+    assert admin.position("MUG", "STORE-BER")["reserved"] == 1
+
+
+def test_a_refused_amendment_leaves_no_authorization_behind(admin: Api, network: Any, om: Ordermesh) -> None:
+    _stocked(admin)
+    order = admin.ok(admin.place([("TEE", 1)], payment={"provider": "test", "token": "tok_ok"}), 201)
+    refused = admin.post(f"/orders/{order['id']}/lines", {"lines": [{"sku": "MUG", "quantity": 9,
+                                                                      "unit_price": "4.50"}]})
+    assert refused.status_code == 409
+    assert [p["amount"] for p in order_of(admin, order["id"])["payments"]] == ["10.00"]
+    # The provider authorized the extra 40.50 before the stock said no; that authorization was voided.
+    ledger = om.providers["test"]._db  # type: ignore[attr-defined]
+    voided = [json.loads(state) for (state,) in ledger.execute("SELECT state FROM authorizations")]
+    assert sorted((a["amount"], a["voided"]) for a in voided) == [(1000, False), (4050, True)]

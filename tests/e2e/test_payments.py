@@ -105,6 +105,14 @@ def test_an_order_paid_with_tok_ok_is_authorized_for_its_total(admin: Api, netwo
     assert at_provider(ledger, auth["provider_ref"])["amount"] == cents(order["totals"]["total"])
 
 
+def test_a_replayed_order_asks_the_provider_nothing(admin: Api, network: Any, ledger: Path) -> None:
+    admin.stock("TEE", "WH-1", 5)
+    first = admin.place([("TEE", 1)], payment=OK, key="replay-me", external_id="REPLAY-1")
+    again = admin.place([("TEE", 1)], payment=OK, key="replay-me", external_id="REPLAY-1")
+    assert (first.status_code, again.status_code, again.headers.get("Idempotent-Replayed")) == (201, 201, "true")
+    assert len(provider_keys(ledger, "auth:")) == 1 and provider_keys(ledger, "void:") == []
+
+
 def test_each_shipment_captures_its_share_and_the_captures_add_up_to_the_total(admin: Api, network: Any,
                                                                               ledger: Path) -> None:
     order = split_order(admin, OK)

@@ -215,3 +215,27 @@ def test_a_scoped_key_needs_a_scope_that_exists(om: Ordermesh, network: Any) -> 
                         ("admin", "web"), ("root", None)):
         with pytest.raises(InvalidInput):
             create_key(om.uow, role, scope)
+
+
+def test_a_store_key_never_gets_the_tracking_link_which_shows_the_pickup_code(admin: Api, network: Any,
+                                                                               key_for: Any) -> None:
+    admin.stock("TEE", "STORE-BER", 1)
+    order = admin.ok(admin.place([("TEE", 1)], method="pickup", pickup="STORE-BER"), 201)
+    store = key_for("location", "STORE-BER")
+    assert order["tracking_url"] is not None
+    assert store.ok(store.get(f"/orders/{order['id']}"))["tracking_url"] is None
+
+
+def test_only_an_admin_releases_a_hold_the_payment_provider_placed(admin: Api, network: Any, key_for: Any) -> None:
+    admin.stock("TEE", "WH-1", 1)
+    web = key_for("channel", "web")
+    order = web.ok(web.place([("TEE", 1)], payment={"provider": "test", "token": "tok_decline"}), 201)
+    [hold] = order["holds"]
+    assert web.post(f"/orders/{order['id']}/holds/{hold['id']}/release").status_code == 403
+    released = admin.ok(admin.post(f"/orders/{order['id']}/holds/{hold['id']}/release"))
+    assert released["holds"][0]["released_by"] is not None
+
+
+def test_a_location_that_takes_no_returns_sees_no_returns(admin: Api, network: Any, key_for: Any) -> None:
+    munich = key_for("location", "STORE-MUC")  # pickup only: no returns capability
+    assert munich.get("/returns").status_code == 403

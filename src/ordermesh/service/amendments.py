@@ -21,20 +21,20 @@ from sqlalchemy.engine import Connection
 from ordermesh.adapters.db import catalogue, outbox, payments
 from ordermesh.adapters.db import orders as db
 from ordermesh.adapters.db.sql import utcnow
-from ordermesh.domain.errors import Conflict, InvalidInput
+from ordermesh.domain.errors import Conflict, InvalidInput, NotFound
 from ordermesh.domain.fulfillment import FulfillmentMethod, FulfillmentPolicy, FulfillmentStatus
 from ordermesh.domain.ids import new_id
 from ordermesh.domain.money import MAX_MINOR, format_amount, parse_amount
 from ordermesh.domain.orders import MAX_LINES_PER_ORDER, HoldType
 from ordermesh.domain.payments import PaymentStatus
-from ordermesh.service import authorization, lookups, resourcing
+from ordermesh.service import authorization, idempotency, lookups, resourcing
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import create_fulfillment_orders, refresh_status, split_by_line
 from ordermesh.service.commands import AddLines, ChangeAddress, PaymentInput
 from ordermesh.service.order_changes import locked_order
 from ordermesh.service.ordering import Checkout
 from ordermesh.service.unit_of_work import UnitOfWork
-from ordermesh.service.views import order_view
+from ordermesh.service.views import can_see_order, order_view
 from ordermesh.service.withdrawal import withdraw
 
 Row = Mapping[Any, Any]
@@ -74,39 +74,56 @@ def change_address(uow: UnitOfWork, who: Principal, cmd: ChangeAddress, checkout
         return order_view(conn, who, order["id"], public_url=uow.public_url)
 
 
-def add_lines(uow: UnitOfWork, who: Principal, cmd: AddLines, checkout: Checkout) -> dict[str, Any]:
+def add_lines(uow: UnitOfWork, who: Principal, cmd: AddLines, checkout: Checkout, key: str | None = None,
+              request_hash: str = "") -> idempotency.Outcome:
+    """Add the lines; a retry with the same ``Idempotency-Key`` gets the first answer, not the lines twice."""
     who.require(Role.CHANNEL, action="change orders")
-    with uow.writing() as conn:
-        order = locked_order(conn, who, cmd.order_id)
-        if order["status"] in ("cancelled", "completed", "fulfilled"):
-            raise Conflict(f"order {order['id']} is {order['status']}; lines can no longer be added", field="order_id")
-        _before_release(conn, order)
-        existing = db.lines_of(conn, order["id"])
-        if len(existing) + len(cmd.lines) > MAX_LINES_PER_ORDER:
-            raise InvalidInput(f"lines: an order has at most {MAX_LINES_PER_ORDER} lines", field="lines")
-        new = _new_lines(conn, order, cmd, next_line_no=len(existing) + 1)
-        db.insert_lines(conn, new)
-        _source(conn, order, _method(order), [(x["id"], x["sku_id"], x["quantity"]) for x in new],
-                trigger="lines_added", policy=checkout.policy)
-        added = {"subtotal": sum(x["quantity"] * x["unit_price_minor"] for x in new),
-                 "tax": sum(x["tax_minor"] for x in new)}
-        extra = added["subtotal"] + added["tax"]
-        if order["total_minor"] + extra > MAX_MINOR:
-            raise InvalidInput("lines: the order total would exceed the largest amount Ordermesh accepts",
-                               field="lines")
-        db.update_order(conn, order["id"], subtotal_minor=order["subtotal_minor"] + added["subtotal"],
-                        tax_minor=order["tax_minor"] + added["tax"], total_minor=order["total_minor"] + extra)
-        number = db.record_change(conn, order["id"], "add_lines", who.actor, {
-            "lines": [{"line_id": x["id"], "sku": s.sku, "quantity": x["quantity"]} for x, s in zip(new, cmd.lines,
-                                                                                                    strict=True)],
-            "amount_minor": extra})
-        _authorize_extra(conn, who, order, extra, cmd, checkout, number)
-        outbox.append(conn, [{"type": "order.lines_added", "order_id": order["id"], "channel_id": order["channel_id"],
-                              "data": {"order_id": order["id"], "change": number, "actor": who.actor,
-                                       "lines": [{"line_id": x["id"], "sku": s.sku, "quantity": x["quantity"]}
-                                                 for x, s in zip(new, cmd.lines, strict=True)]}}])
-        refresh_status(conn, order)
-        return order_view(conn, who, order["id"], public_url=uow.public_url)
+    if (stored := idempotency.replay(uow, who, key, request_hash)) is not None:
+        return stored  # answered before: ask the provider nothing
+    auth = _authorize_ahead(uow, who, cmd, checkout)
+    try:
+        outcome = idempotency.run(uow, who, key, request_hash,
+                                  lambda conn: (200, _add_lines(conn, who, cmd, checkout, auth, uow.public_url)))
+    except BaseException:
+        authorization.void_unplaced(auth)  # refused (no stock, …): the customer's money goes back
+        raise
+    if outcome.replayed:  # a twin request with this key won meanwhile
+        authorization.void_unplaced(auth)
+    return outcome
+
+
+def _add_lines(conn: Connection, who: Principal, cmd: AddLines, checkout: Checkout,
+               auth: authorization.Authorization | None, public_url: str) -> dict[str, Any]:
+    order = locked_order(conn, who, cmd.order_id)
+    if order["status"] in ("cancelled", "completed", "fulfilled"):
+        raise Conflict(f"order {order['id']} is {order['status']}; lines can no longer be added", field="order_id")
+    _before_release(conn, order)
+    existing = db.lines_of(conn, order["id"])
+    if len(existing) + len(cmd.lines) > MAX_LINES_PER_ORDER:
+        raise InvalidInput(f"lines: an order has at most {MAX_LINES_PER_ORDER} lines", field="lines")
+    new = _new_lines(conn, order, cmd, next_line_no=len(existing) + 1)
+    db.insert_lines(conn, new)
+    _source(conn, order, _method(order), [(x["id"], x["sku_id"], x["quantity"]) for x in new],
+            trigger="lines_added", policy=checkout.policy)
+    added = {"subtotal": sum(x["quantity"] * x["unit_price_minor"] for x in new),
+             "tax": sum(x["tax_minor"] for x in new)}
+    extra = added["subtotal"] + added["tax"]
+    if order["total_minor"] + extra > MAX_MINOR:
+        raise InvalidInput("lines: the order total would exceed the largest amount Ordermesh accepts",
+                           field="lines")
+    db.update_order(conn, order["id"], subtotal_minor=order["subtotal_minor"] + added["subtotal"],
+                    tax_minor=order["tax_minor"] + added["tax"], total_minor=order["total_minor"] + extra)
+    number = db.record_change(conn, order["id"], "add_lines", who.actor, {
+        "lines": [{"line_id": x["id"], "sku": s.sku, "quantity": x["quantity"]} for x, s in zip(new, cmd.lines,
+                                                                                                strict=True)],
+        "amount_minor": extra})
+    _record_extra(conn, order, extra, auth, number)
+    outbox.append(conn, [{"type": "order.lines_added", "order_id": order["id"], "channel_id": order["channel_id"],
+                          "data": {"order_id": order["id"], "change": number, "actor": who.actor,
+                                   "lines": [{"line_id": x["id"], "sku": s.sku, "quantity": x["quantity"]}
+                                             for x, s in zip(new, cmd.lines, strict=True)]}}])
+    refresh_status(conn, order)
+    return order_view(conn, who, order["id"], public_url=public_url)
 
 
 def _method(order: Row) -> FulfillmentMethod:
@@ -148,7 +165,8 @@ def _source(conn: Connection, order: Row, method: FulfillmentMethod, items: list
     demand: Counter[int] = Counter()
     for _, sku, q in items:
         demand[sku] += q
-    sourced = resourcing.reserve_for(conn, channel, order, method, demand, sku_codes, {})
+    sourced = resourcing.reserve_for(conn, channel, order, method, demand, sku_codes,
+                                     resourcing.rejected_by(conn, order))
     per_location = split_by_line(sourced.decision.allocations, items)
     codes = catalogue.codes_by_id(conn, "location", per_location)
     _, _, events = create_fulfillment_orders(conn, order, method, per_location, codes, sku_codes, policy=policy,
@@ -158,27 +176,44 @@ def _source(conn: Connection, order: Row, method: FulfillmentMethod, items: list
     db.insert_decision(conn, order["id"], trigger, sourced.explanation())
 
 
-def _authorize_extra(conn: Connection, who: Principal, order: Row, extra: int, cmd: AddLines, checkout: Checkout,
-                     number: int) -> None:
-    """Authorize what the added lines cost on the order's payment; without one, nothing to do."""
+def _authorize_ahead(uow: UnitOfWork, who: Principal, cmd: AddLines,
+                     checkout: Checkout) -> authorization.Authorization | None:
+    """Authorize what the added lines cost on the order's payment, before the write transaction, so that no
+    lock waits on the provider; each call has its own provider key (a refused amendment is voided)."""
+    with uow.reading() as conn:
+        order = db.get_order(conn, cmd.order_id)
+        if order is None or not can_see_order(conn, who, order):
+            raise NotFound(f"order {cmd.order_id!r} not found", field="order_id")
     paid_with = order["payment"]
-    if paid_with is None or extra == 0:
-        return
-    if paid_with.get("token") is None and cmd.authorization is None:
-        reason = "the added lines are not authorized: the channel authorized the order itself; send its authorization"
-        _payment_hold(conn, order, reason)
-        return
+    if paid_with is None or (paid_with.get("token") is None and cmd.authorization is None):
+        return None
+    currency = order["currency"]
+    extra = sum(x.quantity * parse_amount(x.unit_price, currency, field=f"lines[{i}].unit_price")
+                + parse_amount(x.tax, currency, field=f"lines[{i}].tax") for i, x in enumerate(cmd.lines))
+    if extra == 0 or extra > MAX_MINOR:
+        return None  # nothing to pay, or refused with the field named inside the transaction
     payment = PaymentInput(paid_with["provider"], None if cmd.authorization else paid_with["token"], cmd.authorization)
-    auth = authorization.authorize(checkout.providers, payment, amount_minor=extra, currency=order["currency"],
-                                   attempt=f"{order['id']}:change:{number}", actor=who.actor)
+    auth = authorization.authorize(checkout.providers, payment, amount_minor=extra, currency=currency,
+                                   attempt=f"{order['id']}:{new_id('chg')}", actor=who.actor)
     auth.payment["order_id"] = order["id"]
+    return auth
+
+
+def _record_extra(conn: Connection, order: Row, extra: int, auth: authorization.Authorization | None,
+                  number: int) -> None:
+    """The added lines' authorization, or the payment hold they need without one."""
+    if order["payment"] is None or extra == 0:
+        return
+    if auth is None or auth.payment["amount_minor"] != extra:
+        _payment_hold(conn, order, "the added lines are not authorized: the channel authorized the order itself; "
+                                   "send its authorization for the extra amount")
+        return
     payments.insert_payments(conn, [auth.payment])
     outbox.append(conn, [{"type": "payment.authorized" if auth.approved else "payment.failed",
                           "order_id": order["id"], "channel_id": order["channel_id"],
                           "data": {"order_id": order["id"], "payment_id": auth.payment["id"], "kind": "authorization",
                                    "amount": format_amount(extra, order["currency"]), "currency": order["currency"],
-                                   "change": number,
-                                   "error": auth.payment["error"]}}])
+                                   "change": number, "error": auth.payment["error"]}}])
     if auth.payment["status"] != PaymentStatus.SUCCEEDED.value and auth.hold_reason:
         _payment_hold(conn, order, auth.hold_reason)
 

@@ -55,11 +55,12 @@ def run(uow: UnitOfWork, who: Principal, key: str | None, request_hash: str, wor
 
 def run_planned(uow: UnitOfWork, who: Principal, key: str | None, request_hash: str,
                 prepare: Callable[[Connection], P], apply: Callable[[Connection, P], tuple[int, dict[str, Any]]],
-                ) -> Outcome:
+                confirm: Callable[[P], None] | None = None) -> Outcome:
     """Like ``run``, but the work is planned on a read snapshot first and only applied under the write lock.
 
     A stored response found while planning is replayed without taking any lock; the key is claimed
-    again inside the write transaction, which is what decides.
+    again inside the write transaction, which is what decides. ``confirm`` runs between the two, on no
+    connection, and only for a request that is not a replay: e.g. asking a payment provider.
     """
     _check_key(key)
     try:
@@ -83,6 +84,8 @@ def run_planned(uow: UnitOfWork, who: Principal, key: str | None, request_hash: 
                 if (stored := _stored(conn, who, key, request_hash)) is not None:
                     return stored
         raise
+    if confirm is not None:
+        confirm(planned)
     with uow.writing() as conn:
         if key is not None and (stored := _claim(conn, who, key, request_hash)) is not None:
             return stored
@@ -91,6 +94,16 @@ def run_planned(uow: UnitOfWork, who: Principal, key: str | None, request_hash: 
             if key is not None:
                 db.save(conn, who.key_id, key, request_hash, status_code, orjson.dumps(body).decode())
     return Outcome(status_code, body)
+
+
+def replay(uow: UnitOfWork, who: Principal, key: str | None, request_hash: str) -> Outcome | None:
+    """The stored response for ``key``, if this request was answered before (for work that must not even
+    start again, such as asking a payment provider). ``run`` still decides under the write lock."""
+    _check_key(key)
+    if key is None:
+        return None
+    with uow.reading(snapshot=False) as conn:
+        return _stored(conn, who, key, request_hash)
 
 
 def _check_key(key: str | None) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from ordermesh.adapters.db import orders as db
 from ordermesh.adapters.db import outbox
 from ordermesh.adapters.db.sql import utcnow
-from ordermesh.domain.errors import Conflict, InvalidInput, NotFound
+from ordermesh.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ordermesh.domain.ids import new_id
 from ordermesh.domain.orders import HoldType
 from ordermesh.domain.payments import PaymentProvider
@@ -82,6 +82,9 @@ def _wanted(cmd: CancelOrder, lines: dict[str, RowMapping]) -> dict[str, int]:
     return wanted
 
 
+REVIEWED = frozenset({HoldType.FRAUD.value, HoldType.PAYMENT.value})
+
+
 def place_hold(uow: UnitOfWork, who: Principal, order_id: str, hold_type: str, reason: str) -> dict[str, Any]:
     who.require(Role.CHANNEL, action="hold orders")
     try:
@@ -106,6 +109,13 @@ def release_hold(uow: UnitOfWork, who: Principal, order_id: str, hold_id: str) -
     who.require(Role.CHANNEL, action="release holds")
     with uow.writing() as conn:
         order = locked_order(conn, who, order_id)
+        hold = next((h for h in db.holds_of(conn, order_id) if h["id"] == hold_id), None)
+        if hold is not None and hold["type"] in REVIEWED and str(hold["created_by"]).startswith("system:") \
+                and who.role is not Role.ADMIN:
+            # The fraud rules and the payment provider put these on: a channel releasing them would defeat
+            # the review they stand for.
+            raise Forbidden(f"hold {hold_id} ({hold['type']}) was placed by {hold['created_by']}; only an admin "
+                            "may release it")
         if not db.release_hold(conn, hold_id, order_id, who.actor):
             known = any(h["id"] == hold_id for h in db.holds_of(conn, order_id))
             if not known:

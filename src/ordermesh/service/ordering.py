@@ -66,6 +66,9 @@ class OrderPlan:
     authorization: authorization.Authorization | None = None
     holds: list[dict[str, Any]] = field(default_factory=list)
     identity: customer_matching.Identity | None = None  # the customer's profile, matched or new
+    method: DeliveryMethod = DeliveryMethod.SHIP
+    held: list[Allocation] = field(default_factory=list)  # what a cart hold already covers
+    location_codes: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +89,15 @@ def place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None, req
     planned: list[OrderPlan] = []
 
     def prepare(conn: Connection) -> OrderPlan:
-        p = plan(conn, who, cmd, checkout, attempt)
+        p = plan(conn, who, cmd, checkout, attempt, deferred=True)
         planned.append(p)
         return p
 
+    def confirm(p: OrderPlan) -> None:  # no connection held while the provider answers
+        finish(p, cmd, who, checkout, attempt)
+
     try:
-        outcome = _place(uow, who, cmd, key, request_hash, prepare)
+        outcome = _place(uow, who, cmd, key, request_hash, prepare, confirm)
     except BaseException:
         authorization.void_unplaced(planned[-1].authorization if planned else None)
         raise
@@ -101,12 +107,12 @@ def place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None, req
 
 
 def _place(uow: UnitOfWork, who: Principal, cmd: PlaceOrder, key: str | None, request_hash: str,
-           prepare: Callable[[Connection], OrderPlan]) -> idempotency.Outcome:
+           prepare: Callable[[Connection], OrderPlan], confirm: Callable[[OrderPlan], None]) -> idempotency.Outcome:
     taken = sourcing.StockTaken([])
     for _ in range(sourcing.ATTEMPTS):
         try:
             return idempotency.run_planned(uow, who, key, request_hash, prepare,
-                                           lambda conn, p: (CREATED, commit(conn, cmd, p)))
+                                           lambda conn, p: (CREATED, commit(conn, cmd, p)), confirm)
         except sourcing.StockTaken as exc:
             taken = exc
         except customer_matching.Rematch:
@@ -129,7 +135,8 @@ def _duplicate(uow: UnitOfWork, cmd: PlaceOrder) -> DuplicateOrder:
 
 
 def plan(conn: Connection, who: Principal, cmd: PlaceOrder, checkout: Checkout | None = None,
-         attempt: str | None = None) -> OrderPlan:
+         attempt: str | None = None, *, deferred: bool = False) -> OrderPlan:
+    """Phase 1 on a read connection. ``deferred``: leave ``finish`` (payment, rows, response) to the caller."""
     who.require(Role.CHANNEL, action="place orders")
     checkout = checkout or Checkout()
     channel, skus = lookups.channel_and_skus(conn, who, cmd.channel, cmd.external_id, [x.sku for x in cmd.lines],
@@ -178,9 +185,17 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder, checkout: Checkout |
     if held_for_review := fraud_holds(conn, cmd, result.order, checkout.fraud_rules):
         result.holds += held_for_review
         result.order["status"] = OrderStatus.ON_HOLD.value
-    _authorize(result, cmd, who, checkout, attempt or new_id("att"))
-    _build(result, cmd, method, held, location_codes, checkout)
+    result.method, result.held, result.location_codes = method, held, location_codes
+    if not deferred:
+        finish(result, cmd, who, checkout, attempt or new_id("att"))
     return result
+
+
+def finish(p: OrderPlan, cmd: PlaceOrder, who: Principal, checkout: Checkout, attempt: str) -> None:
+    """Authorize the payment, then build the fulfillment orders, the response and the events. Separate from
+    ``plan`` so that placement asks the provider only once it knows the request is not a replay."""
+    _authorize(p, cmd, who, checkout, attempt)
+    _build(p, cmd, p.method, p.held, p.location_codes, checkout)
 
 
 def _price(cmd: PlaceOrder, prices: list[int]) -> list[LineMoney]:

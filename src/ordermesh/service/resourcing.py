@@ -108,10 +108,15 @@ def _decide(conn: Connection, channel: Row, order: Row, method: FulfillmentMetho
 
 def _gave_up(conn: Connection, order: Row, fo: Row) -> dict[int, str]:
     """Locations that already gave up units of this order, with the reason each gave."""
-    excluded = {f["location_id"]: f"rejected this order ({(f['details'] or {}).get('reject_reason', 'other')})"
-                for f in db.fulfillment_orders_of(conn, order["id"]) if f["status"] == FulfillmentStatus.REJECTED}
+    excluded = rejected_by(conn, order)
     excluded.setdefault(fo["location_id"], "gave these units back (short pick or not found)")
     return excluded
+
+
+def rejected_by(conn: Connection, order: Row) -> dict[int, str]:
+    """Locations that rejected this order, with their reason: never asked again for it."""
+    return {f["location_id"]: f"rejected this order ({(f['details'] or {}).get('reject_reason', 'other')})"
+            for f in db.fulfillment_orders_of(conn, order["id"]) if f["status"] == FulfillmentStatus.REJECTED}
 
 
 def _by_line(items: Sequence[Units]) -> list[Units]:

@@ -14,7 +14,7 @@ from ordermesh.domain.errors import InvalidInput
 from ordermesh.domain.money import format_amount
 from ordermesh.domain.returns import ReturnAction, ReturnStatus, allowed_actions
 from ordermesh.service.access import Principal, Role
-from ordermesh.service.return_access import visible_return
+from ordermesh.service.return_access import desk, visible_return
 from ordermesh.service.unit_of_work import UnitOfWork
 from ordermesh.service.views import iso, render_event, render_payment
 
@@ -77,9 +77,8 @@ def list_page(uow: UnitOfWork, who: Principal, *, order_id: str | None, status: 
         if who.role is Role.CHANNEL:
             channel_id = catalogue.ids_by_code(conn, "channel", [who.scope or ""], active_only=False).get(
                 who.scope or "", -1)
-        if who.role is Role.LOCATION:
-            location_id = catalogue.ids_by_code(conn, "location", [who.scope or ""], active_only=False).get(
-                who.scope or "", -1)
+        if (site := desk(conn, who)) is not None:  # a location that takes no returns is no returns desk: 403
+            location_id = int(site["id"])
         rows = db.page_returns(conn, order_id=order_id, status=status, channel_id=channel_id,
                                location_id=location_id, after=cursor, limit=limit + 1)
         page = rows[:limit]

@@ -109,7 +109,9 @@ def render_order(order: Row, lines: Sequence[Row], fos: Sequence[Row], fo_lines:
                     for r in returns],
         "changes": [{"number": c["number"], "kind": c["kind"], "actor": c["actor"], "data": c["data"],
                      "created_at": iso(c["created_at"])} for c in changes],
-        "tracking_url": tracking_url(public_url, order.get("tracking_token")),
+        # The tracking page shows the pickup code, which a store's key must never see (the customer proves
+        # the pickup with it).
+        "tracking_url": tracking_url(public_url, order.get("tracking_token")) if show_codes else None,
         "sourcing": render_sourcing(decisions),
         "created_at": iso(order["created_at"]), "updated_at": iso(order["updated_at"]),
     }

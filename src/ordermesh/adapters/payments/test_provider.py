@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from ordermesh.domain.payments import ProviderResult, ProviderUnavailable
 
@@ -44,7 +45,10 @@ class TestProvider:
     def __init__(self, ledger_path: str | None = None, *, slow_seconds: float = 2.0) -> None:
         self.slow_seconds = slow_seconds
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(ledger_path or ":memory:", check_same_thread=False, isolation_level=None)
+        if ledger_path:
+            Path(ledger_path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(ledger_path or ":memory:", check_same_thread=False, isolation_level=None,
+                                   timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS authorizations (ref TEXT PRIMARY KEY, state TEXT NOT NULL)")

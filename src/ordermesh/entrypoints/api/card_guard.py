@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 from anyio import to_thread
 
-from ordermesh.domain.cards import find_card_number
+from ordermesh.domain.cards import find_card_number, is_card_shaped
 from ordermesh.entrypoints.api import problems
 
 Scope = MutableMapping[str, Any]
@@ -40,6 +41,10 @@ class CardNumberGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and any(is_card_shaped(unquote(part)) for part in scope["path"].split("/")):
+            # A code in the path is stored too (PUT /skus/{sku}): one shaped like a card is refused.
+            await self._refuse(scope, "path", send)
+            return
         if scope["type"] != "http" or scope.get("method") not in _WITH_BODY or not _is_json(scope):
             await self.app(scope, receive, send)
             return
@@ -47,11 +52,7 @@ class CardNumberGuard:
         # A large body is scanned in a worker thread, so that it never stalls the event loop.
         field = _card_field(body) if len(body) <= INLINE_BYTES else await to_thread.run_sync(_card_field, body)
         if field is not None:
-            response = problems.problem(
-                422, SLUG, "Card number refused",
-                f"{field}: looks like a payment card number; Ordermesh never accepts card numbers — send the "
-                "payment provider's token instead", instance=scope.get("path"), field=field)
-            await response(scope, _drained, send)
+            await self._refuse(scope, field, send)
             return
         replayed = False
 
@@ -63,6 +64,15 @@ class CardNumberGuard:
             return await receive() if connected else {"type": "http.disconnect"}
 
         await self.app(scope, replay, send)
+
+
+    @staticmethod
+    async def _refuse(scope: Scope, field: str, send: Send) -> None:
+        response = problems.problem(
+            422, SLUG, "Card number refused",
+            f"{field}: looks like a payment card number; Ordermesh never accepts card numbers — send the "
+            "payment provider's token instead", instance=None if field == "path" else scope.get("path"), field=field)
+        await response(scope, _drained, send)
 
 
 def _is_json(scope: Scope) -> bool:

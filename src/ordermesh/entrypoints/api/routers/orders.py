@@ -67,8 +67,11 @@ def change_address(order_id: str, body: AddressChange, uow: UoW, who: Who, check
 
 @router.post("/orders/{order_id}/lines", summary="Add lines before release (sourced, reserved and authorized)",
              responses={200: {"model": OrderPublic}, **PROBLEMS})
-def add_lines(order_id: str, body: LinesAdd, uow: UoW, who: Who, checkout: CheckoutContext) -> Response:
-    return json(amendments.add_lines(uow, who, body.to_command(order_id), checkout))
+def add_lines(order_id: str, body: LinesAdd, uow: UoW, who: Who, checkout: CheckoutContext,
+              key: IdempotencyKey = None) -> Response:
+    fingerprint = idempotency.fingerprint("POST", f"/orders/{order_id}/lines", body.model_dump(mode="json"))
+    outcome = amendments.add_lines(uow, who, body.to_command(order_id), checkout, key, fingerprint)
+    return json(outcome.body, outcome.status_code, {"Idempotent-Replayed": "true"} if outcome.replayed else None)
 
 
 @router.post("/orders/{order_id}/holds", status_code=201, summary="Put the order on hold",
