@@ -354,3 +354,17 @@ def test_lines_added_later_are_captured_and_refunded_across_both_authorizations(
     assert at_provider(ledger, first["provider_ref"])["refunded"] == 2000
     assert at_provider(ledger, added["provider_ref"])["refunded"] == 500
     assert order_of(admin, order["id"])["payment_summary"]["refundable"] == "0.00"
+
+
+def test_an_order_whose_last_fulfillment_order_is_cancelled_gets_its_authorization_voided(
+        admin: Api, network: Any, ledger: Path) -> None:
+    admin.stock("TEE", "STORE-BER", 1)
+    order = admin.ok(admin.place([("TEE", 1)], method="pickup", pickup="STORE-BER", payment=OK), 201)
+    admin.ok(admin.post(f"/fulfillment-orders/{order['fulfillment_orders'][0]['id']}/cancel"))
+
+    settled = admin.ok(admin.post(f"/orders/{order['id']}/payments/retry", {}))
+
+    assert settled["status"] == "cancelled"
+    assert [(p["kind"], p["status"]) for p in settled["payments"]] == [("authorization", "succeeded"),
+                                                                       ("void", "succeeded")]
+    assert at_provider(ledger, settled["payments"][0]["provider_ref"])["voided"] is True

@@ -4,6 +4,7 @@ the returns desk lookup; and bad input that must write nothing and move no money
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -336,3 +337,23 @@ def test_an_illegal_step_is_a_409_naming_the_current_state(admin: Api, network: 
         body = problem(admin.post(f"/returns/{ret['id']}/{action}"), 409, "illegal-transition", "action")
         assert body["current_status"] == "rejected"
     problem(admin.post(f"/returns/{ret['id']}/reject", {}), 422, "validation-error", "reason")
+
+
+def test_a_refund_the_provider_declines_leaves_the_return_received_to_be_refunded_again(
+        admin: Api, network: Any, om: Ordermesh) -> None:
+    admin.stock("TEE", "WH-1", 1)
+    order = shipped_web_order(admin, [("TEE", 1)], payment=PAY)
+    ret = admin.ok(ask(admin, order, (0, 1)), 201)
+    admin.ok(admin.post(f"/returns/{ret['id']}/authorize"))
+    admin.ok(receive(admin, ret, "STORE-BER", (order["lines"][0]["id"], 1, "restock")))
+    # Someone refunded the whole capture in the gateway's own dashboard: the provider declines ours.
+    ledger = om.providers["test"]._db  # type: ignore[attr-defined]
+    for ref, state in ledger.execute("SELECT ref, state FROM authorizations").fetchall():
+        ledger.execute("UPDATE authorizations SET state = ? WHERE ref = ?",
+                       (json.dumps({**json.loads(state), "refunded": json.loads(state)["captured"]}), ref))
+
+    admin.post(f"/returns/{ret['id']}/refund", {})
+
+    after = admin.ok(admin.get(f"/returns/{ret['id']}"))
+    assert (after["status"], after["refunded"]) == ("received", "0.00")
+    assert refunds_of(admin, order["id"]) == [("10.00", "failed", ret["id"])]

@@ -65,6 +65,9 @@ def test_existing_fulfillment_orders_are_due_when_created_and_never_swept_at_onc
     migrate.upgrade(url)
     due, accept_by, expires = _run(url, "SELECT due_at, accept_by, pickup_expires_at FROM fulfillment_orders")[0]
     assert str(due).startswith(CREATED) and accept_by is None and expires is None
+    # 0004: the order placed before it gets its tracking link and keeps its money (no discount, shipping, tax).
+    (token, discount, tax), = _run(url, "SELECT tracking_token, discount_minor, tax_minor FROM orders")
+    assert isinstance(token, str) and len(token) >= 32 and (discount, tax) == (0, 0)
     migrate.check(url)
     command.downgrade(migrate.alembic_config(url), "0002")
     engine = create_engine(normalise_url(url))

@@ -111,3 +111,13 @@ def test_a_short_name_is_not_cut_out_of_other_words() -> None:
     scrub = scrubber_for({"email": "al@example.com", "name": "Al"})
     assert scrub.text("Also shipped to Al") == "Also shipped to Al"  # "Al" alone: whole values only
     assert scrub.text("Al") == ERASED
+
+
+def test_a_billing_address_with_only_a_city_is_still_an_address_and_distances_to_it_go() -> None:
+    found = PersonalData()
+    found.collect({"billing": {"country": "DE", "city": "Quedlinburg"}})
+    scrub = Scrubber(found)
+    assert scrub.doc({"country": "DE", "city": "Quedlinburg"}) == {"country": "DE", "city": ERASED}
+    # Distances from the erased address to each candidate store would locate it again.
+    explained = {"candidates": [{"location": "STORE-BER", "distance_km": 187.3, "chosen": True}]}
+    assert scrub.doc(explained) == {"candidates": [{"location": "STORE-BER", "distance_km": None, "chosen": True}]}

@@ -34,6 +34,8 @@ INLINE_FIELDS = frozenset({"email", "phone", "name", "first_name", "last_name", 
 # Structural values: never rewritten.
 PROTECTED_KEYS = frozenset({"id", "sku", "location", "channel", "type", "status", "method", "strategy",
                             "currency", "country", "region", "trigger", "kind", "provider"})
+# Derived from the address: a few distances to known stores would locate it again.
+DERIVED_FIELDS = frozenset({"distance_km"})
 # Shorter values are matched as whole values only: "Li" must not be cut out of every word.
 MIN_INLINE_LENGTH = 3
 
@@ -43,7 +45,7 @@ def is_person(doc: dict[str, Any]) -> bool:
 
 
 def is_address(doc: dict[str, Any]) -> bool:
-    return "line1" in doc or "postal_code" in doc
+    return "line1" in doc or "postal_code" in doc or "city" in doc  # a billing address may hold only a city
 
 
 def _protected(key: str) -> bool:
@@ -127,7 +129,7 @@ class Scrubber:
                 out[key] = None
             elif address and key in ADDRESS_TEXT_FIELDS:
                 out[key] = ERASED if item is not None else None
-            elif address and key in ADDRESS_NUMBER_FIELDS:
+            elif (address and key in ADDRESS_NUMBER_FIELDS) or key in DERIVED_FIELDS:
                 out[key] = None
             elif _protected(key):
                 out[key] = item

@@ -141,7 +141,7 @@ class Notifier:
             if not events:
                 return
             with self.uow.writing() as conn:
-                report.logged += store.log_new(conn, rows)
+                report.logged += store.log_new(conn, _still_addressed(conn, rows))
                 last = events[-1]
                 if not store.advance(conn, CURSOR, old=old, new=encode_cursor(last["tx_id"], last["id"])):
                     raise CursorMoved(CURSOR)
@@ -240,3 +240,11 @@ def render_message(r: RowMapping) -> dict[str, Any]:
     return {"id": r["id"], "event_id": r["event_id"], "order_id": r["order_id"], "customer_id": r["customer_id"],
             "template": r["template"], "recipient": r["recipient"], "subject": r["subject"], "body": r["body"],
             "sender": r["sender"], "status": r["status"], "error": r["error"], "created_at": iso(r["created_at"])}
+
+
+def _still_addressed(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop messages composed for an address that is no longer the order's: the customer was erased between
+    composing (a read transaction) and logging."""
+    emails = store.current_emails(conn, sorted({r["order_id"] for r in rows if r.get("order_id")}))
+    return [r for r in rows if not r.get("order_id") or r["status"] == "failed"
+            or (emails.get(r["order_id"]) or "").strip().lower() == str(r["recipient"]).strip().lower()]

@@ -14,30 +14,37 @@ written, or nothing is.
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from ordermesh.adapters.db import catalogue, outbox, payments
 from ordermesh.adapters.db import inventory as stock
 from ordermesh.adapters.db import orders as db
 from ordermesh.adapters.db.batch import ConstraintViolated
 from ordermesh.adapters.db.inventory import StockChange
-from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.catalogue import DeliveryMethod
-from ordermesh.domain.errors import DuplicateOrder, InsufficientStock, InvalidInput
+from ordermesh.domain.errors import DuplicateOrder, InvalidInput
 from ordermesh.domain.fraud import FraudRule
 from ordermesh.domain.fulfillment import FulfillmentPolicy
 from ordermesh.domain.ids import new_id
-from ordermesh.domain.money import MAX_MINOR, LineMoney, format_amount, parse_amount, price_lines
+from ordermesh.domain.money import format_amount, parse_amount
 from ordermesh.domain.orders import HoldType, OrderStatus
 from ordermesh.domain.payments import PaymentProvider
 from ordermesh.domain.sourcing import Allocation, Decision
-from ordermesh.service import authorization, customer_matching, idempotency, lookups, pickup, reservations, sourcing
+from ordermesh.service import (
+    authorization,
+    customer_matching,
+    idempotency,
+    lookups,
+    order_rows,
+    order_sourcing,
+    reservations,
+    sourcing,
+)
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import build_fulfillment_orders, split_by_line
 from ordermesh.service.commands import PlaceOrder
@@ -147,9 +154,9 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder, checkout: Checkout |
                            f"({channel['currency']})", field="currency")
     prices = [parse_amount(x.unit_price, cmd.currency, field=f"lines[{i}].unit_price")
               for i, x in enumerate(cmd.lines)]
-    priced = _price(cmd, prices)
+    priced = order_rows.price(cmd, prices)
     method = DeliveryMethod(cmd.delivery.method)
-    store, destination = _delivery_target(conn, cmd, channel, method)
+    store, destination = order_sourcing.delivery_target(conn, cmd, channel, method)
     identify = customer_matching.identify_later(  # a national phone number is read in the order's country
         conn, cmd.customer, cmd.delivery.address.country if cmd.delivery.address else None,
         (cmd.billing or {}).get("country"), store["country"] if store is not None else None)
@@ -165,21 +172,21 @@ def plan(conn: Connection, who: Principal, cmd: PlaceOrder, checkout: Checkout |
     for line in lines:
         demand[line["sku_id"]] += line["quantity"]
 
-    held, surplus = _hold_share(conn, cmd, channel, demand, store)
+    held, surplus = order_sourcing.hold_share(conn, cmd, channel, demand, store)
     covered: Counter[int] = Counter()
     for a in held:
         covered[a.sku_id] += a.quantity
     remaining = dict(demand - covered)  # Counter subtraction keeps only positive counts
     sourced = sourcing.Sourced(Decision("cart_hold", [], []), "cart_hold", None)
     if remaining:
-        sourced = _source(conn, cmd, channel, remaining, method, destination, store, sku_codes,
-                          _facts(cmd, lines, skus))
+        sourced = order_sourcing.source(conn, cmd, channel, remaining, method, destination, store, sku_codes,
+                          order_rows.facts(cmd, lines, skus))
     location_codes = sourced.decision.location_codes
     if held:
         location_codes = {**catalogue.codes_by_id(conn, "location", [a.location_id for a in held]),
                           **location_codes}
     transfer_to = store["code"] if store is not None and cmd.delivery.ship_to_store else None
-    result = OrderPlan(channel, _order_row(cmd, channel, order_id, lines, priced), lines, sourced, sku_codes,
+    result = OrderPlan(channel, order_rows.order_row(cmd, channel, order_id, lines, priced), lines, sourced, sku_codes,
                        hold_surplus=surplus, transfer_to=transfer_to, identity=identify())
     result.order["customer_id"] = result.identity.customer_id if result.identity else None
     if held_for_review := fraud_holds(conn, cmd, result.order, checkout.fraud_rules):
@@ -198,18 +205,6 @@ def finish(p: OrderPlan, cmd: PlaceOrder, who: Principal, checkout: Checkout, at
     _build(p, cmd, p.method, p.held, p.location_codes, checkout)
 
 
-def _price(cmd: PlaceOrder, prices: list[int]) -> list[LineMoney]:
-    """The lines' money: the order's discount, shipping and tax spread over them, to the minor unit."""
-    parts = {name: parse_amount(getattr(cmd, name), cmd.currency, field=name)
-             for name in ("discount", "shipping", "tax")}
-    try:
-        priced = price_lines([(x.quantity, p) for x, p in zip(cmd.lines, prices, strict=True)], **parts)
-    except ValueError:
-        raise InvalidInput("discount: the discount is larger than the lines' subtotal", field="discount") from None
-    if sum(m.total for m in priced) > MAX_MINOR or sum(m.subtotal for m in priced) > MAX_MINOR:
-        raise InvalidInput(f"lines: the order total exceeds the largest amount Ordermesh accepts "
-                           f"({format_amount(MAX_MINOR, cmd.currency)} {cmd.currency})", field="lines")
-    return priced
 
 
 def _authorize(p: OrderPlan, cmd: PlaceOrder, who: Principal, checkout: Checkout, attempt: str) -> None:
@@ -228,84 +223,10 @@ def _authorize(p: OrderPlan, cmd: PlaceOrder, who: Principal, checkout: Checkout
         order["status"] = OrderStatus.ON_HOLD.value
 
 
-def _source(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any], demand: Mapping[int, int],
-            method: DeliveryMethod, destination: tuple[float, float] | None, store: RowMapping | None,
-            sku_codes: dict[int, str], facts: sourcing.OrderFacts) -> sourcing.Sourced:
-    if store is not None and cmd.delivery.ship_to_store:
-        return pickup.plan_ship_to_store(conn, channel, demand, store, sku_codes=sku_codes, facts=facts)
-    try:
-        return sourcing.decide(conn, channel, demand, method=method, destination=destination, sku_codes=sku_codes,
-                               store=store, facts=facts)
-    except InsufficientStock as short:
-        if store is not None:  # tell the channel where else the customer could collect it
-            short.extra["nearest_stores"] = pickup.stores_that_can_serve(conn, channel, demand, store, method=method)
-        raise
 
 
-def _facts(cmd: PlaceOrder, lines: list[dict[str, Any]], skus: Mapping[str, catalogue.SkuFacts]) -> sourcing.OrderFacts:
-    address = cmd.delivery.address
-    unit_value: dict[int, int] = {}
-    for line in lines:
-        unit_value.setdefault(line["sku_id"], line["unit_price_minor"])
-    return sourcing.OrderFacts(
-        channel=cmd.channel, country=address.country if address else None, region=address.region if address else None,
-        order_value_minor=sum(x["quantity"] * x["unit_price_minor"] for x in lines), unit_value_minor=unit_value,
-        sku_tags={f.id: f.tags for f in skus.values()},
-        sku_weight_grams={f.id: f.weight_grams for f in skus.values() if f.weight_grams is not None})
 
 
-def _delivery_target(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any],
-                     method: DeliveryMethod) -> tuple[RowMapping | None, tuple[float, float] | None]:
-    if method.at_chosen_store:
-        if not cmd.delivery.pickup_location:
-            raise InvalidInput(f"delivery.pickup_location is required for {method.value}",
-                               field="delivery.pickup_location")
-        store = catalogue.get(conn, "location", cmd.delivery.pickup_location)
-        feeding = stock.feeding_locations(conn, channel_id=channel["id"], all_locations=channel["all_locations"],
-                                          location_ids=[store["id"]] if store else [])
-        if store is None or not feeding:
-            raise InvalidInput(f"delivery.pickup_location: {cmd.delivery.pickup_location!r} is not an active "
-                               f"location of channel {cmd.channel}", field="delivery.pickup_location")
-        return store, None
-    address = cmd.delivery.address
-    if address is None:
-        raise InvalidInput(f"delivery.address is required for {method.value}", field="delivery.address")
-    if address.latitude is None or address.longitude is None:
-        return None, None
-    return None, (address.latitude, address.longitude)
-
-
-def _hold_share(conn: Connection, cmd: PlaceOrder, channel: Mapping[str, Any], demand: Mapping[int, int],
-                store: RowMapping | None) -> tuple[list[Allocation], list[StockChange]]:
-    """What a cart hold covers for this order (stays reserved) and what it held beyond (goes back)."""
-    if cmd.reservation_id is None:
-        return [], []
-    need = dict(demand)
-    used, surplus = [], []
-    for x in reservations.peek(conn, channel["id"], cmd.reservation_id):
-        fits = store is None or x["location_id"] == store["id"]
-        take = min(x["quantity"], need.get(x["sku_id"], 0)) if fits else 0
-        if take:
-            used.append(Allocation(x["location_id"], x["sku_id"], take))
-            need[x["sku_id"]] -= take
-        if x["quantity"] > take:
-            surplus.append(StockChange(x["sku_id"], x["location_id"], x["quantity"] - take))
-    return used, surplus
-
-
-def _order_row(cmd: PlaceOrder, channel: Mapping[str, Any], order_id: str, lines: list[dict[str, Any]],
-               priced: list[LineMoney]) -> dict[str, Any]:
-    now = utcnow()
-    # The token stays with the order (a provider's reference, never a card number): added lines are
-    # authorized with it.
-    payment = {k: v for k, v in asdict(cmd.payment).items() if v is not None} if cmd.payment else None
-    return {"id": order_id, "channel_id": channel["id"], "external_id": cmd.external_id,
-            "status": OrderStatus.CONFIRMED.value, "currency": cmd.currency,
-            "subtotal_minor": sum(m.subtotal for m in priced), "total_minor": sum(m.total for m in priced),
-            "discount_minor": sum(m.discount for m in priced), "shipping_minor": sum(m.shipping for m in priced),
-            "tax_minor": sum(m.tax for m in priced), "customer": _customer(cmd), "customer_id": None,
-            "delivery": _delivery(cmd), "payment": payment, "billing": cmd.billing,
-            "tracking_token": secrets.token_urlsafe(24), "created_at": now, "updated_at": now}
 
 
 def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[Allocation],
@@ -385,17 +306,4 @@ def commit(conn: Connection, cmd: PlaceOrder, p: OrderPlan) -> dict[str, Any]:
     return p.view
 
 
-def _customer(cmd: PlaceOrder) -> dict[str, Any]:
-    c = cmd.customer
-    return {"email": c.email.strip().lower(), "name": c.name, "phone": c.phone}
 
-
-def _delivery(cmd: PlaceOrder) -> dict[str, Any]:
-    d = cmd.delivery
-    address = None
-    if d.address is not None:
-        a = d.address
-        address = {"line1": a.line1, "city": a.city, "postal_code": a.postal_code, "country": a.country,
-                   "latitude": a.latitude, "longitude": a.longitude}
-    kept = {"method": d.method, "address": address, "pickup_location": d.pickup_location}
-    return {**kept, "ship_to_store": True} if d.ship_to_store else kept

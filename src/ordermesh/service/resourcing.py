@@ -22,7 +22,7 @@ from ordermesh.adapters.db.inventory import StockChange
 from ordermesh.domain.catalogue import DeliveryMethod
 from ordermesh.domain.errors import InsufficientStock
 from ordermesh.domain.fulfillment import FulfillmentMethod, FulfillmentPolicy, FulfillmentStatus
-from ordermesh.service import pickup, sourcing
+from ordermesh.service import payments, pickup, sourcing
 from ordermesh.service.allocation import create_fulfillment_orders, split_by_line
 
 Row = Mapping[Any, Any]
@@ -129,6 +129,7 @@ def _by_line(items: Sequence[Units]) -> list[Units]:
 def _cancel(conn: Connection, order: Row, items: Sequence[Units], *, trigger: str, detail: str) -> None:
     for line_id, _, q in items:
         db.add_to_line(conn, line_id, cancelled=q)
+    payments.void_if_cancelled(conn, order, actor=f"system:{trigger}")  # nothing left to ship: money back
     outbox.append(conn, [{"type": "order.lines_cancelled", "order_id": order["id"], "channel_id": order["channel_id"],
                           "data": {"order_id": order["id"], "reason": "no_stock_elsewhere", "trigger": trigger,
                                    "detail": detail,

@@ -34,11 +34,13 @@ from sqlalchemy.engine import Connection, RowMapping
 from ordermesh.adapters.db import orders as orders_db
 from ordermesh.adapters.db import outbox
 from ordermesh.adapters.db import payments as db
+from ordermesh.adapters.db import returns as returns_db
 from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.ids import new_id
 from ordermesh.domain.money import format_amount
 from ordermesh.domain.orders import HoldType
 from ordermesh.domain.payments import PaymentKind, PaymentProvider, PaymentStatus, ProviderResult
+from ordermesh.domain.returns import ReturnStatus
 from ordermesh.service.allocation import refresh_status
 from ordermesh.service.unit_of_work import UnitOfWork
 
@@ -159,6 +161,8 @@ def _record(conn: Connection, row: RowMapping, answer: ProviderResult) -> None:
     if not answer.approved and kind is K.CAPTURE:
         events.append(_hold(conn, order, f"payment capture declined: {error}"))
         holds_changed = True
+    if not answer.approved and kind is K.REFUND and row["return_id"]:
+        events += _return_not_refunded(conn, order, row, error)
     if answer.approved and kind is K.AUTHORIZATION:
         released = _release_payment_holds(conn, order)
         events += released
@@ -166,6 +170,22 @@ def _record(conn: Connection, row: RowMapping, answer: ProviderResult) -> None:
     outbox.append(conn, events)
     if holds_changed:
         refresh_status(conn, order)
+
+
+def _return_not_refunded(conn: Connection, order: RowMapping, row: RowMapping, error: str | None,
+                         ) -> list[dict[str, Any]]:
+    """The provider declined a return's refund: the return goes back to ``received``, so that its refund can
+    be asked for again (the money did not move; the units stay received)."""
+    ret = returns_db.get_return(conn, row["return_id"])
+    if ret is None or ret["status"] != ReturnStatus.REFUNDED.value:
+        return []
+    left = max(0, ret["refunded_minor"] - row["amount_minor"])
+    returns_db.update_return(conn, ret["id"], status=ReturnStatus.RECEIVED.value, refunded_minor=left)
+    if left == 0:
+        returns_db.unmark_refunded(conn, ret["id"])
+    return [{"type": "return.refund_failed", "order_id": order["id"], "channel_id": order["channel_id"],
+             "data": {"return_id": ret["id"], "order_id": order["id"], "payment_id": row["id"], "error": error,
+                      "from": ReturnStatus.REFUNDED.value, "to": ReturnStatus.RECEIVED.value, "actor": SYSTEM_ACTOR}}]
 
 
 def _hold(conn: Connection, order: RowMapping, reason: str) -> dict[str, Any]:

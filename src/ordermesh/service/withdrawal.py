@@ -20,6 +20,7 @@ from ordermesh.adapters.db.inventory import StockChange
 from ordermesh.adapters.db.sql import as_utc
 from ordermesh.domain.errors import Conflict
 from ordermesh.domain.fulfillment import HOLDING_STOCK, FulfillmentMethod, FulfillmentStatus
+from ordermesh.service import payments
 
 Row = Mapping[Any, Any]
 _PROGRESS = {s: i for i, s in enumerate(FulfillmentStatus)}
@@ -88,6 +89,9 @@ def call_off(conn: Connection, order: Row, fo: Row, status: FulfillmentStatus, *
                      only=fo["id"])
     for line_id, _, q in taken.get(fo["id"], []):
         db.add_to_line(conn, line_id, cancelled=q)
+    # Nothing left to ship (the last pickup expired, say): the customer's authorization is voided (pending
+    # until the settler asks the provider).
+    payments.void_if_cancelled(conn, order, actor=f"system:{reason}")
     if taken:
         outbox.append(conn, [{"type": "order.lines_cancelled", "order_id": order["id"],
                               "channel_id": order["channel_id"],

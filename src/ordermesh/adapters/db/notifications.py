@@ -44,6 +44,15 @@ def log_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     return sum(conn.execute(stmt.values(**row, created_at=now)).first() is not None for row in rows)
 
 
+def current_emails(conn: Connection, order_ids: Sequence[str]) -> dict[str, str | None]:
+    """Each order's customer e-mail as it is now, the rows share-locked until the caller commits: an erasure
+    (which updates them) either finished before, and is seen, or waits, and then scrubs what we log."""
+    stmt = select(orders.c.id, orders.c.customer).where(orders.c.id.in_(list(order_ids))).order_by(orders.c.id)
+    if is_postgres(conn):
+        stmt = stmt.with_for_update(read=True)
+    return {order_id: (customer or {}).get("email") for order_id, customer in conn.execute(stmt)}
+
+
 def pending(conn: Connection, limit: int) -> list[RowMapping]:
     stmt = select(messages).where(messages.c.status == "pending").order_by(messages.c.id).limit(limit)
     return list(conn.execute(stmt).mappings())

@@ -120,6 +120,11 @@ def mark_refunded(conn: Connection, return_id: str) -> None:
                  .values(refunded=return_lines.c.received))
 
 
+def unmark_refunded(conn: Connection, return_id: str) -> None:
+    """The refund did not go through after all: no unit of the return has had its money back."""
+    conn.execute(update(return_lines).where(return_lines.c.return_id == return_id).values(refunded=0))
+
+
 def restock(conn: Connection, change: StockChange, *, source: str, reason: str, key: str) -> int:
     """Put returned units on hand at a location (sellable at once), with their ledger row; returns the new
     on hand. ``key`` makes the ledger refuse the same units twice."""

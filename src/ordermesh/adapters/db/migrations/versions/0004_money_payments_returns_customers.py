@@ -1,13 +1,15 @@
 """money, payments, order changes, returns, customers and notifications
 
 Orders and lines gain their discount, shipping and tax (zero for orders placed before this revision, which
-is what they had), the matched customer profile and the tracking page's token; new tables hold payments,
-numbered order changes, returns, customer profiles and the notification log.
+is what they had), the matched customer profile and the tracking page's token (drawn here for orders placed
+before); new tables hold payments, numbered order changes, returns, customer profiles and the notification log.
 
 Revision ID: 0004
 Revises: 0003
 """
 from __future__ import annotations
+
+import secrets
 
 import sqlalchemy as sa
 from alembic import op
@@ -166,6 +168,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('tracking_token', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_orders_customer_id'), ['customer_id'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_orders_tracking_token'), ['tracking_token'])
+
+    # Every order gets its tracking page, the ones placed before this revision too.
+    conn = op.get_bind()
+    orders = sa.table('orders', sa.column('id', sa.String), sa.column('tracking_token', sa.String))
+    for (order_id,) in conn.execute(sa.select(orders.c.id).where(orders.c.tracking_token.is_(None))).all():
+        conn.execute(sa.update(orders).where(orders.c.id == order_id)
+                     .values(tracking_token=secrets.token_urlsafe(24)))
 
 
 
