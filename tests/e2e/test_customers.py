@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from ordermesh.adapters.db.tables import Base
+from ordermesh.adapters.db.tables import Base, Order, table_of
 from ordermesh.bootstrap import Ordermesh
 from ordermesh.service.notifications import Notifier
 from tests.support.checks import event_count, read_feed
@@ -258,3 +258,17 @@ def test_erasing_a_merged_profile_erases_the_whole_person(om: Ordermesh, admin: 
     assert {s: where(after, s) for s in (NAME, EMAIL, "zelda@work.example", PHONE) if where(after, s)} == {}
     unmerge = admin.post(f"/customers/{work['customer_id']}/unmerge")
     assert unmerge.status_code == 409
+
+
+def test_an_order_from_before_profiles_existed_is_erased_with_the_person(om: Ordermesh, admin: Api,
+                                                                         network: Any) -> None:
+    admin.stock("TEE", "WH-1", 10)
+    old = admin.ok(admin.place([("TEE", 1)], customer=person(EMAIL, NAME, PHONE), address=FIRST_ADDRESS), 201)
+    with om.engine.begin() as conn:  # as migration 0004 left orders placed before it: no profile
+        conn.execute(update(table_of(Order)).where(table_of(Order).c.id == old["id"]).values(customer_id=None))
+    new = admin.ok(admin.place([("TEE", 1)], customer=person(EMAIL, NAME)), 201)
+
+    erased = admin.ok(admin.post(f"/customers/{new['customer_id']}/erase"))
+
+    assert sorted(erased["orders"]) == sorted([old["id"], new["id"]])
+    assert {s: where(dump(om), s) for s in (NAME, EMAIL, PHONE) if where(dump(om), s)} == {}

@@ -43,7 +43,9 @@ def erase(uow: UnitOfWork, who: Principal, customer_id: str) -> dict[str, Any]:
         db.get_many(conn, [root], lock=True)  # first: a merge into the person now waits, then sees the erasure
         ids = db.subtree(conn, root)
         profiles = db.get_many(conn, ids, lock=True)
-        orders = places.orders_of(conn, ids)
+        emails = {k["value"] for k in db.keys_of(conn, ids) if k["kind"] == "email"}
+        emails |= {p["email"] for p in profiles.values() if p["email"]}
+        orders = places.orders_of(conn, ids, sorted(emails))
         if profiles[root]["erased_at"] is None:
             _erase(conn, who, root, profiles, orders)
             profiles = db.get_many(conn, ids)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql.elements import ColumnElement
 
 from ordermesh.adapters.db.tables import (
     Event,
@@ -61,10 +62,14 @@ def _chunks(ids: Sequence[Any]) -> Iterator[list[Any]]:
         yield list(ids[i:i + CHUNK])
 
 
-def orders_of(conn: Connection, customer_ids: Sequence[str]) -> list[RowMapping]:
-    """The profiles' orders, locked: an order cannot change under the erasure."""
+def orders_of(conn: Connection, customer_ids: Sequence[str], emails: Sequence[str] = ()) -> list[RowMapping]:
+    """The profiles' orders, locked: an order cannot change under the erasure. ``emails`` also finds the
+    person's orders that no profile holds (placed before profiles existed)."""
+    mine: ColumnElement[bool] = orders.c.customer_id.in_(list(customer_ids))
+    if emails:
+        mine = or_(mine, and_(orders.c.customer_id.is_(None), orders.c.customer["email"].as_string().in_(list(emails))))
     stmt = (select(orders.c.id, orders.c.status, *(orders.c[c] for c in ORDER_COLUMNS))
-            .where(orders.c.customer_id.in_(list(customer_ids))).order_by(orders.c.id).with_for_update())
+            .where(mine).order_by(orders.c.id).with_for_update())
     return list(conn.execute(stmt).mappings())
 
 
