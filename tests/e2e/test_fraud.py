@@ -104,3 +104,16 @@ def test_a_plugged_in_rule_holds_the_order_too_and_every_tripped_rule_has_its_ho
 def test_a_fraud_hold_and_a_declined_payment_are_two_holds(stocked: Api) -> None:
     order = place(stocked, [("TEE", 1)], price="900.00", payment={"provider": "test", "token": "tok_decline"})
     assert sorted(h["type"] for h in order["holds"]) == ["fraud", "payment"]
+
+
+def test_a_change_is_screened_again(stocked: Api) -> None:
+    order = place(stocked, [("TEE", 1)], billing_address={"country": "DE"})
+    assert order["holds"] == []
+    # A new address abroad, then lines that take the order over the value limit: each trips its rule once.
+    abroad = {"line1": "Rue de Rivoli 1", "city": "Paris", "postal_code": "75001", "country": "FR"}
+    moved = stocked.ok(stocked.post(f"/orders/{order['id']}/address", {"address": abroad}))
+    assert [r.split(":")[0] for r in fraud_reasons(moved)] == ["billing_country_mismatch"]
+    bigger = stocked.ok(stocked.post(f"/orders/{order['id']}/lines",
+                                     {"lines": [{"sku": "MUG", "quantity": 2, "unit_price": "250.00"}]}))
+    assert [r.split(":")[0] for r in fraud_reasons(bigger)] == ["billing_country_mismatch", "max_order_value"]
+    assert bigger["status"] == "on_hold"

@@ -27,7 +27,7 @@ from ordermesh.domain.ids import new_id
 from ordermesh.domain.money import MAX_MINOR, format_amount, parse_amount
 from ordermesh.domain.orders import MAX_LINES_PER_ORDER, HoldType
 from ordermesh.domain.payments import PaymentStatus
-from ordermesh.service import authorization, idempotency, lookups, resourcing
+from ordermesh.service import authorization, fraud, idempotency, lookups, resourcing
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import create_fulfillment_orders, refresh_status, split_by_line
 from ordermesh.service.commands import AddLines, ChangeAddress, PaymentInput
@@ -70,6 +70,7 @@ def change_address(uow: UnitOfWork, who: Principal, cmd: ChangeAddress, checkout
                               "channel_id": order["channel_id"],
                               "data": {"order_id": order["id"], "change": number, "actor": who.actor,
                                        "address": delivery["address"]}}])
+        _screen(conn, moved, checkout)
         refresh_status(conn, moved)
         return order_view(conn, who, order["id"], public_url=uow.public_url)
 
@@ -122,6 +123,7 @@ def _add_lines(conn: Connection, who: Principal, cmd: AddLines, checkout: Checko
                           "data": {"order_id": order["id"], "change": number, "actor": who.actor,
                                    "lines": [{"line_id": x["id"], "sku": s.sku, "quantity": x["quantity"]}
                                              for x, s in zip(new, cmd.lines, strict=True)]}}])
+    _screen(conn, order, checkout)
     refresh_status(conn, order)
     return order_view(conn, who, order["id"], public_url=public_url)
 
@@ -218,9 +220,19 @@ def _record_extra(conn: Connection, order: Row, extra: int, auth: authorization.
         _payment_hold(conn, order, auth.hold_reason)
 
 
+def _screen(conn: Connection, order: Row, checkout: Checkout) -> None:
+    """The fraud rules look at the changed order: a new address abroad or a bigger total may trip them."""
+    for hold in fraud.screen_changed(conn, order, checkout.fraud_rules):
+        _put_on_hold(conn, order, hold)
+
+
 def _payment_hold(conn: Connection, order: Row, reason: str) -> None:
-    hold = {"id": new_id("hld"), "order_id": order["id"], "type": HoldType.PAYMENT.value, "reason": reason[:500],
-            "created_by": authorization.SYSTEM_ACTOR, "created_at": utcnow()}
+    _put_on_hold(conn, order, {"id": new_id("hld"), "order_id": order["id"], "type": HoldType.PAYMENT.value,
+                               "reason": reason[:500], "created_by": authorization.SYSTEM_ACTOR,
+                               "created_at": utcnow()})
+
+
+def _put_on_hold(conn: Connection, order: Row, hold: dict[str, Any]) -> None:
     db.insert_hold(conn, hold)
     outbox.append(conn, [{"type": "order.hold_placed", "order_id": order["id"], "channel_id": order["channel_id"],
                           "data": {"order_id": order["id"], "hold_id": hold["id"], "type": hold["type"],

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from ordermesh.adapters.db import orders as orders_db
 from ordermesh.adapters.db import risk
+from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.fraud import RECENT_WINDOW_SECONDS, FraudRule, RiskFacts, counts_recent_orders, screen
 from ordermesh.domain.ids import new_id
 from ordermesh.domain.orders import HoldType
@@ -40,3 +42,23 @@ def facts(conn: Connection, cmd: PlaceOrder, order: Mapping[str, Any], *, count:
                      shipping_country=address.country if address else None,
                      billing_country=(cmd.billing or {}).get("country"),
                      units=sum(x.quantity for x in cmd.lines), recent_orders=recent)
+
+
+def screen_changed(conn: Connection, order: Mapping[str, Any], rules: Sequence[FraudRule]) -> list[dict[str, Any]]:
+    """Screen an order again after a change (a new address, added lines): one new ``fraud`` hold per rule it
+    now trips that no unreleased hold already stands for. The order's own placement is not counted again."""
+    if not rules:
+        return []
+    current = orders_db.get_order(conn, order["id"]) or order
+    delivery, billing = current["delivery"] or {}, current["billing"] or {}
+    facts = RiskFacts(channel=current["channel"], currency=current["currency"],
+                      order_value_minor=current["total_minor"], customer_email=current["customer"].get("email") or "",
+                      delivery_method=delivery.get("method", ""),
+                      shipping_country=(delivery.get("address") or {}).get("country"),
+                      billing_country=billing.get("country"),
+                      units=sum(x["quantity"] - x["cancelled"] for x in orders_db.lines_of(conn, order["id"])))
+    standing = {h["reason"].split(":", 1)[0] for h in orders_db.holds_of(conn, order["id"])
+                if h["type"] == HoldType.FRAUD.value and h["released_at"] is None}
+    return [{"id": new_id("hld"), "order_id": order["id"], "type": HoldType.FRAUD.value,
+             "reason": f"{name}: {reason}"[:500], "created_by": SYSTEM_ACTOR, "created_at": utcnow()}
+            for name, reason in screen(rules, facts) if name not in standing]
