@@ -81,3 +81,10 @@ def test_a_card_number_in_the_path_is_refused_before_anything_is_stored(admin: A
     problem(admin.put("/skus/4111111111111111", {"name": "Not a SKU"}), 422, "card-number-refused", "path")
     assert admin.get("/skus/4111111111111111").status_code == 422
     admin.ok(admin.put("/skus/9012345678904", {"name": "A long numeric SKU code"}))  # Luhn-valid, but no card
+
+
+def test_a_card_number_as_the_idempotency_key_is_refused(admin: Api, network: Any) -> None:
+    admin.stock("TEE", "WH-1", 1)
+    refused = admin.place([("TEE", 1)], key="4111 1111 1111 1111")
+    problem(refused, 422, "card-number-refused", "Idempotency-Key")
+    assert admin.position("TEE", "WH-1")["reserved"] == 0

@@ -357,3 +357,18 @@ def test_a_refund_the_provider_declines_leaves_the_return_received_to_be_refunde
     after = admin.ok(admin.get(f"/returns/{ret['id']}"))
     assert (after["status"], after["refunded"]) == ("received", "0.00")
     assert refunds_of(admin, order["id"]) == [("10.00", "failed", ret["id"])]
+
+
+def test_a_return_whose_exchange_order_was_cancelled_is_refunded_instead(admin: Api, network: Any) -> None:
+    admin.stock("TEE", "WH-1", 1)
+    admin.stock("MUG", "WH-1", 1)
+    order = shipped_web_order(admin, [("TEE", 1)], payment=PAY)
+    ret = admin.ok(ask(admin, order, (0, 1), exchange={"lines": [{"sku": "MUG", "quantity": 1}]}), 201)
+    swap = admin.ok(admin.post(f"/returns/{ret['id']}/authorize"))["exchange_order_id"]
+    admin.ok(receive(admin, ret, "STORE-BER", (order["lines"][0]["id"], 1, "restock")))
+    assert admin.post(f"/returns/{ret['id']}/refund", {}).status_code == 409  # the exchange settles it
+
+    admin.ok(admin.post(f"/orders/{swap}/cancel", {"reason": "the customer wants the money after all"}))
+
+    refunded = admin.ok(admin.post(f"/returns/{ret['id']}/refund", {}))
+    assert (refunded["status"], refunded["refunded"]) == ("refunded", "10.00")

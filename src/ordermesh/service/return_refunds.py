@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
 
+from ordermesh.adapters.db import orders as orders_db
 from ordermesh.adapters.db import returns as db
 from ordermesh.domain.errors import Conflict, InvalidInput
 from ordermesh.domain.money import format_amount, parse_amount
@@ -59,7 +60,7 @@ def _refund(conn: Connection, who: Principal, cmd: RefundReturn, asked: list[str
     desk(conn, who)
     order, ret = locked_return(conn, who, cmd.return_id)
     next_status(ReturnStatus(ret["status"]), ReturnAction.REFUND)
-    if ret["exchange_order_id"]:
+    if ret["exchange_order_id"] and _exchange_stands(conn, ret["exchange_order_id"]):
         raise Conflict(f"return {ret['id']} is settled by its exchange order {ret['exchange_order_id']}; "
                        "use exchange, not refund", field="action")
     currency = order["currency"]
@@ -114,3 +115,10 @@ def _amount(conn: Connection, cmd: RefundReturn, order: RowMapping, due: int) ->
                            f"after the restocking fee ({format_amount(due, currency)})", field="amount",
                            due=format_amount(due, currency))
     return amount
+
+
+def _exchange_stands(conn: Connection, exchange_order_id: str) -> bool:
+    """An exchange whose replacement order was cancelled (no stock after all, called off) settles nothing:
+    the customer gets the money back instead."""
+    replacement = orders_db.get_order(conn, exchange_order_id)
+    return replacement is not None and replacement["status"] != "cancelled"

@@ -41,9 +41,9 @@ class CardNumberGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and any(is_card_shaped(unquote(part)) for part in scope["path"].split("/")):
-            # A code in the path is stored too (PUT /skus/{sku}): one shaped like a card is refused.
-            await self._refuse(scope, "path", send)
+        if scope["type"] == "http" and (where := _card_outside_body(scope)) is not None:
+            # A code in the path is stored too (PUT /skus/{sku}), and so is the Idempotency-Key.
+            await self._refuse(scope, where, send)
             return
         if scope["type"] != "http" or scope.get("method") not in _WITH_BODY or not _is_json(scope):
             await self.app(scope, receive, send)
@@ -73,6 +73,15 @@ class CardNumberGuard:
             f"{field}: looks like a payment card number; Ordermesh never accepts card numbers — send the "
             "payment provider's token instead", instance=None if field == "path" else scope.get("path"), field=field)
         await response(scope, _drained, send)
+
+
+def _card_outside_body(scope: Scope) -> str | None:
+    if any(is_card_shaped(unquote(part)) for part in scope["path"].split("/")):
+        return "path"
+    for name, value in scope.get("headers") or []:
+        if name == b"idempotency-key" and is_card_shaped(value.decode("latin-1")):
+            return "Idempotency-Key"
+    return None
 
 
 def _is_json(scope: Scope) -> bool:
