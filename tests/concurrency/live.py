@@ -63,6 +63,8 @@ class LiveServer:
         self.env |= {"ORDERMESH_DATABASE_URL": database_url,
                      "ORDERMESH_SWEEP_INTERVAL_SECONDS": str(sweep_interval),
                      "ORDERMESH_NOTIFY_INTERVAL_SECONDS": "0",
+                     # The test payment provider's ledger, shared by the worker processes as a gateway is.
+                     "ORDERMESH_TEST_PROVIDER_LEDGER": str(workdir / "test-provider.db"),
                      # 2 workers x (10 + 10 overflow) stays well inside PostgreSQL's 100 connections.
                      "ORDERMESH_POOL_SIZE": "10", "ORDERMESH_LOG_LEVEL": "warning"}
         self.process: subprocess.Popen[bytes] | None = None
