@@ -3,7 +3,6 @@ acceptance deadline, so upgrading never sends existing work elsewhere at once; d
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,22 +12,15 @@ from sqlalchemy import create_engine, inspect, text
 
 from ordermesh.adapters.db import migrate
 from ordermesh.adapters.db.engine import normalise_url
-from tests.support.databases import _admin, _pg_url
+from tests.support.databases import empty_database
 
 CREATED = "2025-06-01 08:30:00"
 
 
 @pytest.fixture
 def url(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    name = f"om_0003_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(backend, tmp_path) as empty:
+        yield empty
 
 
 def _run(url: str, *statements: str) -> list[tuple[object, ...]]:

@@ -3,7 +3,6 @@ with the models — so a model change without its migration fails here, not in p
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from ordermesh.service import catalogue
 from ordermesh.service.commands import UpsertLocation, UpsertSku
 from ordermesh.service.demo import SYSTEM
 from ordermesh.settings import Settings
-from tests.support.databases import _admin, _pg_url
+from tests.support.databases import empty_database
 
 HEAD = "0004"
 
@@ -28,15 +27,8 @@ HEAD = "0004"
 @pytest.fixture
 def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A database with nothing in it at all — not even the template the other tests start from."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    name = f"om_empty_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(backend, tmp_path) as url:
+        yield url
 
 
 def tables_of(url: str) -> set[str]:

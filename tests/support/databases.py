@@ -82,6 +82,20 @@ def fresh_database(backend: str, tmp_root: Path) -> Iterator[str]:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def empty_database(backend: str, tmp_root: Path) -> Iterator[str]:
+    """A database with nothing in it at all, not even migrations (for tests of the migrations); yields its URL."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_root / f'empty-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    name = f"om_empty_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def drop_templates() -> None:
     if postgres_problem() is None and _pg_template.cache_info().currsize:
         _admin(f'DROP DATABASE IF EXISTS "{_pg_template()}" WITH (FORCE)')

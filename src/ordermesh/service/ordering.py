@@ -76,6 +76,7 @@ class OrderPlan:
     method: DeliveryMethod = DeliveryMethod.SHIP
     held: list[Allocation] = field(default_factory=list)  # what a cart hold already covers
     location_codes: dict[int, str] = field(default_factory=dict)
+    explanation: dict[str, Any] = field(default_factory=dict)  # the sourcing decision, as stored and shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +239,7 @@ def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[All
     p.fos, p.fo_lines, fo_events = build_fulfillment_orders(order, method, per_location, location_codes, codes,
                                                             policy=checkout.policy, transfer_to=p.transfer_to)
     extra = {"ship_to_store": p.transfer_to} if p.transfer_to else {}
-    explanation = p.sourced.explanation(reservation_id=cmd.reservation_id, **extra)
+    explanation = p.explanation = p.sourced.explanation(reservation_id=cmd.reservation_id, **extra)
     p.view = render_order(
         {**order, "channel": cmd.channel}, [{**x, "sku": codes[x["sku_id"]]} for x in p.lines],
         [{**f, "location": location_codes[f["location_id"]]} for f in p.fos],
@@ -293,8 +294,7 @@ def commit(conn: Connection, cmd: PlaceOrder, p: OrderPlan) -> dict[str, Any]:
         payments.insert_payments(conn, [p.authorization.payment])
     for hold in p.holds:
         db.insert_hold(conn, hold)
-    extra = {"ship_to_store": p.transfer_to} if p.transfer_to else {}
-    db.insert_decision(conn, order["id"], "placed", p.sourced.explanation(reservation_id=cmd.reservation_id, **extra))
+    db.insert_decision(conn, order["id"], "placed", p.explanation)
     outbox.append(conn, p.events)
     by_method: defaultdict[str, list[int]] = defaultdict(list)
     for fo in p.fos:
