@@ -34,6 +34,8 @@ class Ordermesh:
 
     def close(self) -> None:
         self.engine.dispose()
+        for provider in self.providers.values():
+            provider.close()
 
 
 def bootstrap(settings: Settings | None = None) -> Ordermesh:

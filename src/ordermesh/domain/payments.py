@@ -51,6 +51,9 @@ class PaymentProvider(Protocol):
 
     def refund(self, *, key: str, authorization: str, amount_minor: int, currency: str) -> ProviderResult: ...
 
+    def close(self) -> None:
+        """Let go of connections (the server is shutting down)."""
+
 
 @dataclass(frozen=True, slots=True)
 class PaymentTotals:

@@ -45,13 +45,31 @@ class TestProvider:
     def __init__(self, ledger_path: str | None = None, *, slow_seconds: float = 2.0) -> None:
         self.slow_seconds = slow_seconds
         self._lock = threading.Lock()
-        if ledger_path:
-            Path(ledger_path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(ledger_path or ":memory:", check_same_thread=False, isolation_level=None,
-                                   timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
-        self._db.execute("CREATE TABLE IF NOT EXISTS authorizations (ref TEXT PRIMARY KEY, state TEXT NOT NULL)")
+        self._path = ledger_path
+        self._connection: sqlite3.Connection | None = None
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The ledger, opened on first use: a server or CLI command that takes no payment never creates it."""
+        if self._connection is None:
+            with self._lock:
+                if self._connection is None:
+                    self._connection = self._open()
+        return self._connection
+
+    def _open(self) -> sqlite3.Connection:
+        if self._path:
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path or ":memory:", check_same_thread=False, isolation_level=None, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
+        db.execute("CREATE TABLE IF NOT EXISTS authorizations (ref TEXT PRIMARY KEY, state TEXT NOT NULL)")
+        return db
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def authorize(self, *, key: str, token: str, amount_minor: int, currency: str) -> ProviderResult:
         if token == ERROR:
