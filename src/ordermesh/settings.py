@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     pool_size: int = 12
     # SQLite synchronous mode: NORMAL survives a killed process; FULL also survives power loss.
     sqlite_synchronous: str = "NORMAL"
-    # Seconds between sweeps of expired cart holds inside the server (0 turns the sweeper off).
+    # Seconds between runs of the server's sweeper (0 turns it off): expired cart holds, unaccepted fulfillment
+    # orders, uncollected pickups, payments the provider has not answered.
     sweep_interval_seconds: float = 5.0
     # Requests a worker process runs at once (its thread pool). More threads only queue on the interpreter
     # lock, and the switching costs throughput: SQLite work is CPU-bound (default 4); PostgreSQL requests

@@ -20,14 +20,13 @@ from sqlalchemy.engine import Connection
 
 from ordermesh.adapters.db import catalogue, outbox, payments
 from ordermesh.adapters.db import orders as db
-from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.errors import Conflict, InvalidInput, NotFound
 from ordermesh.domain.fulfillment import FulfillmentMethod, FulfillmentPolicy, FulfillmentStatus
 from ordermesh.domain.ids import new_id
 from ordermesh.domain.money import MAX_MINOR, format_amount, parse_amount
 from ordermesh.domain.orders import MAX_LINES_PER_ORDER, HoldType
 from ordermesh.domain.payments import PaymentStatus
-from ordermesh.service import authorization, fraud, idempotency, lookups, resourcing
+from ordermesh.service import authorization, fraud, holds, idempotency, lookups, resourcing
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import create_fulfillment_orders, refresh_status, split_by_line
 from ordermesh.service.commands import AddLines, ChangeAddress, PaymentInput
@@ -223,17 +222,9 @@ def _record_extra(conn: Connection, order: Row, extra: int, auth: authorization.
 def _screen(conn: Connection, order: Row, checkout: Checkout) -> None:
     """The fraud rules look at the changed order: a new address abroad or a bigger total may trip them."""
     for hold in fraud.screen_changed(conn, order, checkout.fraud_rules):
-        _put_on_hold(conn, order, hold)
+        holds.put_on_hold(conn, order, hold)
 
 
 def _payment_hold(conn: Connection, order: Row, reason: str) -> None:
-    _put_on_hold(conn, order, {"id": new_id("hld"), "order_id": order["id"], "type": HoldType.PAYMENT.value,
-                               "reason": reason[:500], "created_by": authorization.SYSTEM_ACTOR,
-                               "created_at": utcnow()})
-
-
-def _put_on_hold(conn: Connection, order: Row, hold: dict[str, Any]) -> None:
-    db.insert_hold(conn, hold)
-    outbox.append(conn, [{"type": "order.hold_placed", "order_id": order["id"], "channel_id": order["channel_id"],
-                          "data": {"order_id": order["id"], "hold_id": hold["id"], "type": hold["type"],
-                                   "reason": hold["reason"], "actor": hold["created_by"]}}])
+    holds.put_on_hold(conn, order, holds.hold_row(order["id"], HoldType.PAYMENT.value, reason,
+                                                  authorization.SYSTEM_ACTOR))

@@ -10,11 +10,10 @@ from sqlalchemy.engine import Connection
 
 from ordermesh.adapters.db import orders as orders_db
 from ordermesh.adapters.db import risk
-from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.fraud import RECENT_WINDOW_SECONDS, FraudRule, RiskFacts, counts_recent_orders, screen
-from ordermesh.domain.ids import new_id
 from ordermesh.domain.orders import HoldType
 from ordermesh.service.commands import PlaceOrder
+from ordermesh.service.holds import hold_row
 
 SYSTEM_ACTOR = "system:fraud"
 
@@ -25,9 +24,8 @@ def fraud_holds(conn: Connection, cmd: PlaceOrder, order: Mapping[str, Any],
     if not rules:
         return []
     tripped = screen(rules, facts(conn, cmd, order, count=counts_recent_orders(rules)))
-    return [{"id": new_id("hld"), "order_id": order["id"], "type": HoldType.FRAUD.value,
-             "reason": f"{name}: {reason}"[:500], "created_by": SYSTEM_ACTOR, "created_at": order["created_at"],
-             "released_at": None, "released_by": None} for name, reason in tripped]
+    return [hold_row(order["id"], HoldType.FRAUD.value, f"{name}: {reason}", SYSTEM_ACTOR, order["created_at"])
+            for name, reason in tripped]
 
 
 def facts(conn: Connection, cmd: PlaceOrder, order: Mapping[str, Any], *, count: bool) -> RiskFacts:
@@ -59,6 +57,5 @@ def screen_changed(conn: Connection, order: Mapping[str, Any], rules: Sequence[F
                       units=sum(x["quantity"] - x["cancelled"] for x in orders_db.lines_of(conn, order["id"])))
     standing = {h["reason"].split(":", 1)[0] for h in orders_db.holds_of(conn, order["id"])
                 if h["type"] == HoldType.FRAUD.value and h["released_at"] is None}
-    return [{"id": new_id("hld"), "order_id": order["id"], "type": HoldType.FRAUD.value,
-             "reason": f"{name}: {reason}"[:500], "created_by": SYSTEM_ACTOR, "created_at": utcnow()}
+    return [hold_row(order["id"], HoldType.FRAUD.value, f"{name}: {reason}", SYSTEM_ACTOR)
             for name, reason in screen(rules, facts) if name not in standing]

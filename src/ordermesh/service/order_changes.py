@@ -9,12 +9,10 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db import orders as db
 from ordermesh.adapters.db import outbox
-from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ordermesh.domain.ids import new_id
 from ordermesh.domain.orders import HoldType
 from ordermesh.domain.payments import PaymentProvider
-from ordermesh.service import payments
+from ordermesh.service import holds, payments
 from ordermesh.service.access import Principal, Role
 from ordermesh.service.allocation import refresh_status
 from ordermesh.service.commands import CancelOrder
@@ -95,12 +93,7 @@ def place_hold(uow: UnitOfWork, who: Principal, order_id: str, hold_type: str, r
         order = locked_order(conn, who, order_id)
         if order["status"] in ("cancelled", "completed", "fulfilled"):
             raise Conflict(f"order {order_id} is {order['status']} and cannot be held", field="order_id")
-        hold = {"id": new_id("hld"), "order_id": order_id, "type": kind.value, "reason": reason,
-                "created_by": who.actor, "created_at": utcnow()}
-        db.insert_hold(conn, hold)
-        outbox.append(conn, [{"type": "order.hold_placed", "order_id": order_id, "channel_id": order["channel_id"],
-                              "data": {"order_id": order_id, "hold_id": hold["id"], "type": kind.value,
-                                       "reason": reason, "actor": who.actor}}])
+        holds.put_on_hold(conn, order, holds.hold_row(order_id, kind.value, reason, who.actor))
         refresh_status(conn, order)
         return order_view(conn, who, order_id, public_url=uow.public_url)
 
@@ -117,12 +110,9 @@ def release_hold(uow: UnitOfWork, who: Principal, order_id: str, hold_id: str) -
             raise Forbidden(f"hold {hold_id} ({hold['type']}) was placed by {hold['created_by']}; only an admin "
                             "may release it")
         if not db.release_hold(conn, hold_id, order_id, who.actor):
-            known = any(h["id"] == hold_id for h in db.holds_of(conn, order_id))
-            if not known:
+            if hold is None:
                 raise NotFound(f"hold {hold_id!r} not found on order {order_id}", field="hold_id")
             raise Conflict(f"hold {hold_id} is already released", field="hold_id")
-        outbox.append(conn, [{"type": "order.hold_released", "order_id": order_id,
-                              "channel_id": order["channel_id"],
-                              "data": {"order_id": order_id, "hold_id": hold_id, "actor": who.actor}}])
+        outbox.append(conn, [holds.released_event(order, hold_id, who.actor)])
         refresh_status(conn, order)
         return order_view(conn, who, order_id, public_url=uow.public_url)

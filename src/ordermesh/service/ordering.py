@@ -38,6 +38,7 @@ from ordermesh.domain.sourcing import Allocation, Decision
 from ordermesh.service import (
     authorization,
     customer_matching,
+    holds,
     idempotency,
     lookups,
     order_rows,
@@ -218,9 +219,8 @@ def _authorize(p: OrderPlan, cmd: PlaceOrder, who: Principal, checkout: Checkout
     auth.payment["order_id"] = order["id"]
     p.authorization = auth
     if auth.hold_reason is not None:
-        p.holds.append({"id": new_id("hld"), "order_id": order["id"], "type": HoldType.PAYMENT.value,
-                        "reason": auth.hold_reason[:500], "created_by": authorization.SYSTEM_ACTOR,
-                        "created_at": order["created_at"], "released_at": None, "released_by": None})
+        p.holds.append(holds.hold_row(order["id"], HoldType.PAYMENT.value, auth.hold_reason,
+                                      authorization.SYSTEM_ACTOR, order["created_at"]))
         order["status"] = OrderStatus.ON_HOLD.value
 
 
@@ -272,9 +272,7 @@ def _payment_events(p: OrderPlan, base: dict[str, Any]) -> list[dict[str, Any]]:
                        "data": {"order_id": pay["order_id"], "payment_id": pay["id"], "kind": pay["kind"],
                                 "amount": format_amount(pay["amount_minor"], pay["currency"]),
                                 "currency": pay["currency"], "error": pay["error"]}})
-    events += [{"type": "order.hold_placed", **base,
-                "data": {"order_id": h["order_id"], "hold_id": h["id"], "type": h["type"], "reason": h["reason"],
-                         "actor": h["created_by"]}} for h in p.holds]
+    events += [holds.placed_event({"id": base["order_id"], **base}, h) for h in p.holds]
     return events
 
 

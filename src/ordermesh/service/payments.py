@@ -42,11 +42,12 @@ from ordermesh.domain.money import format_amount, parse_amount
 from ordermesh.domain.payments import PaymentKind, PaymentStatus, PaymentTotals, payment_totals
 from ordermesh.service import idempotency
 from ordermesh.service.access import Principal, Role
-from ordermesh.service.settlement import SYSTEM_ACTOR, Providers, SettleReport, settle, settle_pending
+from ordermesh.service.authorization import SYSTEM_ACTOR
+from ordermesh.service.settlement import Providers, SettleReport, settle, settle_pending
 from ordermesh.service.unit_of_work import UnitOfWork
 from ordermesh.service.views import can_see_order, line_money, order_view, render_payment
 
-__all__ = ["SYSTEM_ACTOR", "SettleReport", "capture_handed_over", "captured_minor", "refund", "refund_order",
+__all__ = ["SYSTEM_ACTOR", "SettleReport", "capture_handed_over", "refund", "refund_order",
            "refundable_minor", "retry", "settle", "settle_capture_of", "settle_pending", "totals",
            "void", "void_if_cancelled"]
 
@@ -57,11 +58,6 @@ Row = Mapping[Any, Any]
 
 def totals(conn: Connection, order_id: str) -> PaymentTotals:
     return payment_totals((x["kind"], x["status"], x["amount_minor"]) for x in db.of_order(conn, order_id))
-
-
-def captured_minor(conn: Connection, order_id: str) -> int:
-    """What the provider has confirmed capturing for the order."""
-    return totals(conn, order_id).captured
 
 
 def refundable_minor(conn: Connection, order_id: str) -> int:

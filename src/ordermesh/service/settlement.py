@@ -36,16 +36,17 @@ from ordermesh.adapters.db import outbox
 from ordermesh.adapters.db import payments as db
 from ordermesh.adapters.db import returns as returns_db
 from ordermesh.adapters.db.sql import utcnow
-from ordermesh.domain.ids import new_id
 from ordermesh.domain.money import format_amount
 from ordermesh.domain.orders import HoldType
 from ordermesh.domain.payments import PaymentKind, PaymentProvider, PaymentStatus, ProviderResult
 from ordermesh.domain.returns import ReturnStatus
+from ordermesh.service import holds
 from ordermesh.service.allocation import refresh_status
+from ordermesh.service.authorization import SYSTEM_ACTOR
 from ordermesh.service.unit_of_work import UnitOfWork
 
 log = logging.getLogger("ordermesh.payments")
-SYSTEM_ACTOR = "system:payments"  # the same actor as the holds placed at order capture (authorization.py)
+# The same actor as the holds placed at order capture: a successful authorization releases those too.
 Providers = Mapping[str, PaymentProvider]
 K = PaymentKind
 
@@ -189,12 +190,9 @@ def _return_not_refunded(conn: Connection, order: RowMapping, row: RowMapping, e
 
 
 def _hold(conn: Connection, order: RowMapping, reason: str) -> dict[str, Any]:
-    hold = {"id": new_id("hld"), "order_id": order["id"], "type": HoldType.PAYMENT.value, "reason": reason[:500],
-            "created_by": SYSTEM_ACTOR, "created_at": utcnow()}
+    hold = holds.hold_row(order["id"], HoldType.PAYMENT.value, reason, SYSTEM_ACTOR)
     orders_db.insert_hold(conn, hold)
-    return {"type": "order.hold_placed", "order_id": order["id"], "channel_id": order["channel_id"],
-            "data": {"order_id": order["id"], "hold_id": hold["id"], "type": hold["type"], "reason": hold["reason"],
-                     "actor": SYSTEM_ACTOR}}
+    return holds.placed_event(order, hold)
 
 
 def _release_payment_holds(conn: Connection, order: RowMapping) -> list[dict[str, Any]]:
@@ -203,6 +201,5 @@ def _release_payment_holds(conn: Connection, order: RowMapping) -> list[dict[str
     for h in orders_db.holds_of(conn, order["id"]):
         if (h["type"] == HoldType.PAYMENT and h["released_at"] is None and h["created_by"] == SYSTEM_ACTOR
                 and orders_db.release_hold(conn, h["id"], order["id"], SYSTEM_ACTOR)):
-            events.append({"type": "order.hold_released", "order_id": order["id"], "channel_id": order["channel_id"],
-                           "data": {"order_id": order["id"], "hold_id": h["id"], "actor": SYSTEM_ACTOR}})
+            events.append(holds.released_event(order, h["id"], SYSTEM_ACTOR))
     return events
