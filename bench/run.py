@@ -3,8 +3,9 @@
     python -m bench.run [--quick] [--backends sqlite,postgresql]
 
 For each database: build a 50-location network, serve Ordermesh (SQLite: 1 worker; PostgreSQL: 2),
-drive it with wrk at several connection counts, and measure in the same run
-  - the raw place-order transaction (pgbench script / plain sqlite3 loop),
+drive it with wrk at several connection counts (then once more at the peak's connection count with the
+customer notifier running inside the workers), and measure in the same run
+  - the raw place-order transaction (pgbench script / plain sqlite3 loop; see ceilings.py),
   - a trivial FastAPI endpoint on the same server stack and load generator.
 Prints a table (and writes bench/results/foundation.md) with every figure as a ratio to its ceiling.
 """
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,31 +118,90 @@ def sweep(server: Server, key: str, connections: list[int], seconds: int, run: s
 def bench_backend(backend: str, tmp: Path, seconds: int, connections: list[int]) -> dict[str, object]:
     workers = 1 if backend == "sqlite" else 2
     url, key = prepare(backend, tmp, 50)
-    env = {"ORDERMESH_DATABASE_URL": url, "ORDERMESH_SWEEP_INTERVAL_SECONDS": "0"}
+    # The API workers only serve requests here, as in a deployment that sends customer messages from
+    # its own process (`ordermesh notifications send`); the same load with the notifier inside the
+    # workers is measured on its own below.
+    env = {"ORDERMESH_DATABASE_URL": url, "ORDERMESH_SWEEP_INTERVAL_SECONDS": "0",
+           "ORDERMESH_NOTIFY_INTERVAL_SECONDS": "0"}
+    app = "ordermesh.entrypoints.api.app:create_app"
+    # A short warm-up writes the orders whose JSON the raw transaction copies; the ceiling then runs on a
+    # copy of this young database, where it is fastest, and leaves the service's own database alone.
+    with served(app, workers, env) as server:
+        sweep(server, key, [1], 2, f"{backend}-warm-{time.time_ns()}")
+    console.print(f"[bold]{backend}[/bold]: ceilings")
+    raw = raw_ceiling(backend, url, tmp, seconds=seconds, clients=max(connections))
     console.print(f"[bold]{backend}[/bold]: place-order over HTTP, {workers} worker(s)")
-    server = Server("ordermesh.entrypoints.api.app:create_app", workers=workers, env=env)
-    try:
+    with served(app, workers, env) as server:
         loads = sweep(server, key, connections, seconds, f"{backend}-{time.time_ns()}")
         availability = wrk("get.lua", server.url, connections=max(connections), seconds=seconds,
                            env={"OM_KEY": key, "OM_PATH": "/api/v1/availability?channel=web&sku=SKU-0007"})
-    finally:
-        server.stop()
-    console.print(f"[bold]{backend}[/bold]: ceilings")
-    if backend == "sqlite":
-        copy = tmp / "ceiling.db"
-        shutil.copyfile(make_url(url).database or "", copy)
-        raw = ceilings.sqlite_loop(str(copy), seconds=seconds)
-    else:
-        raw = ceilings.pgbench(url, clients=max(connections), seconds=seconds)
-    trivial_server = Server("bench.trivial_app:create_app", workers=workers, env={})
-    try:
+        peak = max(loads, key=lambda x: x.rps)
+        console.print(f"[bold]{backend}[/bold]: place-order with the channel on the min-cost profile")
+        use_profile(server.url, key, MIN_COST)
+        min_cost = sweep(server, key, [peak.connections], seconds, f"{backend}-min-cost-{time.time_ns()}")[0]
+        use_profile(server.url, key, None)
+    one_thread = None
+    if backend == "sqlite":  # one request thread: no interpreter-lock hand-offs around every SQLite call
+        console.print(f"[bold]{backend}[/bold]: place-order with ORDERMESH_THREADS=1")
+        with served(app, workers, {**env, "ORDERMESH_THREADS": "1"}) as server:
+            one_thread = sweep(server, key, [max(connections)], seconds, f"{backend}-1t-{time.time_ns()}")[0]
+    console.print(f"[bold]{backend}[/bold]: place-order with the notifier in the worker(s)")
+    # Messages only for events of the last minute: the notifier keeps up with this run's orders instead
+    # of working through the whole run's backlog first.
+    with served(app, workers, {**env, "ORDERMESH_NOTIFY_INTERVAL_SECONDS": "1",
+                               "ORDERMESH_NOTIFY_MAX_AGE_HOURS": "0.02"}) as server:
+        time.sleep(3)  # the notifier's first round skips the backlog
+        notifying = sweep(server, key, [peak.connections], seconds, f"{backend}-notify-{time.time_ns()}")[0]
+    with served("bench.trivial_app:create_app", workers, {}) as trivial_server:
         trivial = wrk("trivial_post.lua", trivial_server.url, connections=max(connections), seconds=seconds, env={})
         trivial_get = wrk("get.lua", trivial_server.url, connections=max(connections), seconds=seconds,
                           env={"OM_PATH": "/trivial"})
-    finally:
-        trivial_server.stop()
     return {"backend": backend, "workers": workers, "loads": loads, "availability": availability, "raw": raw,
-            "trivial": trivial, "trivial_get": trivial_get}
+            "trivial": trivial, "trivial_get": trivial_get, "notifying": notifying, "min_cost": min_cost,
+            "one_thread": one_thread}
+
+
+# The optimiser profile that ships in examples/profiles/min-cost.yaml: HiGHS on every ship order.
+MIN_COST = {"strategies": [{"type": "min_cost", "max_splits": 2,
+                            "conditions": {"delivery_methods": ["ship", "local_delivery"]}}],
+            "fallback": {"type": "fewest_splits"}}
+
+
+def use_profile(url: str, key: str, profile: dict[str, object] | None) -> None:
+    """Route the bench channel by ``profile`` (saved as "min-cost"), or by the built-in one (None)."""
+    headers = {"Authorization": f"Bearer {key}"}
+    if profile is not None:
+        httpx.put(f"{url}/api/v1/sourcing-profiles/min-cost", json=profile, headers=headers).raise_for_status()
+    channel = {"name": "Web", "type": "web", "currency": "EUR",
+               "sourcing_profile": "min-cost" if profile is not None else None}
+    httpx.put(f"{url}/api/v1/channels/web", json=channel, headers=headers).raise_for_status()
+
+
+@contextmanager
+def served(app: str, workers: int, env: dict[str, str]) -> Iterator[Server]:
+    server = Server(app, workers=workers, env=env)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def raw_ceiling(backend: str, url: str, tmp: Path, *, seconds: int, clients: int) -> float:
+    """The raw transaction's rate, on a copy of the database as it is now."""
+    if backend == "sqlite":
+        copy = tmp / "ceiling.db"
+        shutil.copyfile(make_url(url).database or "", copy)
+        return ceilings.sqlite_loop(str(copy), seconds=seconds)
+    name = make_url(url).database
+    copy_url = make_url(url).set(database=f"{name}_ceiling").render_as_string(hide_password=False)
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}_ceiling" WITH (FORCE)')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}_ceiling" TEMPLATE "{name}"')  # type: ignore[arg-type]
+    try:
+        return ceilings.pgbench(copy_url, clients=clients, seconds=seconds)
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}_ceiling" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 def at_80_percent(loads: list[Load]) -> Load:
@@ -169,6 +231,16 @@ def report(results: list[dict[str, object]]) -> str:
             row(db, f"place order, {load.connections} conn", load, load.rps, r["raw"], raw_name)  # type: ignore[arg-type]
         eighty = at_80_percent(loads)
         row(db, f"place order at ≥80% of peak ({eighty.connections} conn)", eighty, eighty.rps, peak.rps, "peak")
+        min_cost: Load = r["min_cost"]  # type: ignore[assignment]
+        row(db, f"place order, channel on the min-cost profile ({min_cost.connections} conn)", min_cost,
+            min_cost.rps, peak.rps, "peak, built-in profile")
+        one_thread: Load | None = r["one_thread"]  # type: ignore[assignment]
+        if one_thread is not None:
+            row(db, f"place order, ORDERMESH_THREADS=1 ({one_thread.connections} conn)", one_thread,
+                one_thread.rps, r["raw"], raw_name)  # type: ignore[arg-type]
+        notifying: Load = r["notifying"]  # type: ignore[assignment]
+        row(db, f"place order, notifier in the worker ({notifying.connections} conn)", notifying, notifying.rps,
+            r["raw"], raw_name)  # type: ignore[arg-type]
         trivial: Load = r["trivial"]  # type: ignore[assignment]
         row(db, "place order vs trivial POST", peak, peak.rps, trivial.rps, "trivial FastAPI POST")
         availability: Load = r["availability"]  # type: ignore[assignment]

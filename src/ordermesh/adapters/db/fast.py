@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import bindparam, insert
@@ -25,10 +25,20 @@ from ordermesh.adapters.db import batch
 Params = Mapping[str, Any]
 
 
+_last_stamp: tuple[datetime, str] | None = None
+
+
 def _sqlite_value(value: Any) -> Any:
     # The text form SQLAlchemy's SQLite DateTime type stores (UTC, no offset), so both paths compare alike.
+    global _last_stamp
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        # An order's rows share one timestamp: formatting it once instead of ~20 times is measurable.
+        last = _last_stamp
+        if last is not None and last[0] == value and last[0].tzinfo == value.tzinfo:
+            return last[1]
+        text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        _last_stamp = (value, text)
+        return text
     if isinstance(value, dict | list):
         return orjson.dumps(value).decode()
     return value
@@ -40,6 +50,10 @@ def _postgres_value(value: Any) -> Any:
     return value
 
 
+# What the drivers take as they are: most values of a row, checked with one set lookup per value.
+_PLAIN = frozenset({int, str, float, bool, type(None), bytes})
+
+
 # An insert of up to this many rows is one multi-row INSERT … VALUES (…), (…): one statement for the
 # driver to prepare and send instead of one per row (an order's lines, ledger rows and events).
 MULTI_ROW_LIMIT = 100
@@ -49,52 +63,71 @@ class FastStatement:
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._insert = isinstance(statement, Insert) and not statement._values
-        self._compiled: dict[tuple[str, tuple[str, ...], int], tuple[str, tuple[str, ...] | None]] = {}
+        self._compiled: dict[tuple[str, tuple[str, ...], int], _Compiled] = {}
 
-    def _sql(self, conn: Connection, keys: tuple[str, ...], rows: int) -> tuple[str, tuple[str, ...] | None]:
+    def _sql(self, conn: Connection, keys: tuple[str, ...], rows: int) -> _Compiled:
         cache_key = (conn.dialect.name, keys if self._insert else (), rows)
         hit = self._compiled.get(cache_key)
         if hit is None:
-            if rows > 1:
-                table = cast(Insert, self.statement).table
-                statement: ClauseElement = insert(table).values(
-                    [{k: bindparam(f"r{i}_{k}") for k in keys} for i in range(rows)])
-                compiled = cast(SQLCompiler, statement.compile(dialect=conn.dialect))
-            else:
-                compiled = cast(SQLCompiler, self.statement.compile(
-                    dialect=conn.dialect, column_keys=list(keys) if self._insert else None))
-            order = tuple(compiled.positiontup) if conn.dialect.positional and compiled.positiontup else None
-            hit = self._compiled[cache_key] = (compiled.string, order)
+            hit = self._compiled[cache_key] = self._compile(conn, keys, rows)
         return hit
+
+    def _compile(self, conn: Connection, keys: tuple[str, ...], rows: int) -> _Compiled:
+        dialect = conn.dialect
+        if rows > 1:  # a multi-row INSERT: row i's value of column k is bound as "r{i}_{k}"
+            table = cast(Insert, self.statement).table
+            statement: ClauseElement = insert(table).values(
+                [{k: bindparam(f"r{i}_{k}") for k in keys} for i in range(rows)])
+            compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        else:
+            compiled = cast(SQLCompiler, self.statement.compile(
+                dialect=dialect, column_keys=list(keys) if self._insert else None))
+        order = tuple(compiled.positiontup) if dialect.positional and compiled.positiontup else None
+        cells = None
+        if rows > 1 and order is not None:
+            cells = tuple((int(name[1:name.index("_")]), name[name.index("_") + 1:]) for name in order)
+        return _Compiled(compiled.string, order, cells)
 
     def run(self, conn: Connection, params: Params | Sequence[Params]) -> Any:
         """Execute with one parameter set or many; returns the driver's cursor (rowcount, fetchone)."""
         rows: Sequence[Params] = [params] if isinstance(params, Mapping) else params
         adapt = _postgres_value if conn.dialect.name == "postgresql" else _sqlite_value
-        if self._insert and 1 < len(rows) <= MULTI_ROW_LIMIT:
-            keys, count = tuple(rows[0]), len(rows)
-            rows = [{f"r{i}_{k}": row[k] for i, row in enumerate(rows) for k in keys}]
-            sql, order = self._sql(conn, keys, count)
-        else:
-            sql, order = self._sql(conn, tuple(rows[0]), 1)
+        plain = _PLAIN
         data: list[Any]
-        if order is not None:
-            data = [tuple(adapt(row[name]) for name in order) for row in rows]
+        if self._insert and 1 < len(rows) <= MULTI_ROW_LIMIT:
+            compiled = self._sql(conn, tuple(rows[0]), len(rows))
+            if compiled.cells is not None:  # positional: one flat tuple, row by row
+                values = [rows[i][k] for i, k in compiled.cells]
+                data = [tuple([v if type(v) in plain else adapt(v) for v in values])]
+            else:
+                data = [{f"r{i}_{k}": v if type(v) in plain else adapt(v)
+                         for i, row in enumerate(rows) for k, v in row.items()}]
         else:
-            data = [{name: adapt(value) for name, value in row.items()} for row in rows]
+            compiled = self._sql(conn, tuple(rows[0]), 1)
+            if (order := compiled.order) is not None:
+                data = [tuple([v if type(v) in plain else adapt(v) for v in [row[name] for name in order]])
+                        for row in rows]
+            else:
+                data = [{name: v if type(v) in plain else adapt(v) for name, v in row.items()} for row in rows]
         if (active := batch.current(conn)) is not None:
             active.queue()
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         if len(data) == 1:
-            cursor.execute(sql, data[0])
+            cursor.execute(compiled.sql, data[0])
         else:
-            cursor.executemany(sql, data)
+            cursor.executemany(compiled.sql, data)
         if conn.dialect.name == "sqlite":
             # Read the rows now: a SQLite statement left unread keeps its read snapshot open on the pooled
             # connection, and that connection's next write transaction then fails at once with "database is
             # locked" (its snapshot is stale). "Read later" only buys anything in a PostgreSQL pipeline.
             return Fetched(cursor)
         return cursor
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    order: tuple[str, ...] | None  # the parameter names in placeholder order
+    cells: tuple[tuple[int, str], ...] | None  # a positional multi-row INSERT: (row, column) per placeholder
 
 
 class Fetched:

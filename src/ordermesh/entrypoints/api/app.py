@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None, om: Ordermesh | None = None) ->
     if om is not None:
         app.state.ordermesh = om
     problems.install(app)
-    for module in (catalogue, inventory, orders, fulfillment, capacity, profiles, events, messages, tracking,
+    for module in (orders, catalogue, inventory, fulfillment, capacity, profiles, events, messages, tracking,
                    returns, customers, payments):
         app.include_router(module.router)
     app.add_middleware(CardNumberGuard)  # inside the body limit, so it never reads more than that
