@@ -285,6 +285,7 @@ class Crash(BaseException):
 
 class DyingSender:
     name = "smtp"
+    delivered_by_log = False  # a mail server: the message waits as pending until it is sent
 
     def send(self, message: OutgoingMessage) -> None:
         raise Crash

@@ -12,9 +12,10 @@ How a message goes out, and what a crash can do to it:
 A crash between 1 and 2 leaves the message pending; the next run sends it. A crash after the mail server
 accepted a message but before step 2 recorded it sends it again on the next run: delivery by SMTP is
 **at least once** (the copy carries the same Message-ID). With the log sender the log is the delivery, so
-each message exists exactly once. A mail server that cannot be reached leaves the messages pending (the
-error is noted) until a later run gets through; a message the server refuses (a 5xx for its recipient)
-is ``failed`` and stays so unless ``ordermesh notifications send --retry-failed`` queues it again.
+each message exists exactly once, logged as ``sent`` in step 1 (step 2 has nothing to do for it). A mail
+server that cannot be reached leaves the messages pending (the error is noted) until a later run gets
+through; a message the server refuses (a 5xx for its recipient) is ``failed`` and stays so unless
+``ordermesh notifications send --retry-failed`` queues it again.
 
 Several server processes each run a notifier: a lease in ``cursors`` lets one of them work at a time, so
 that two never hand the same pending message to the mail server.
@@ -141,7 +142,11 @@ class Notifier:
             if not events:
                 return
             with self.uow.writing() as conn:
-                report.logged += store.log_new(conn, _still_addressed(conn, rows))
+                rows = _still_addressed(conn, rows)
+                delivered = store.log_new(conn, [r for r in rows if r["status"] == MessageStatus.SENT.value])
+                report.logged += delivered + store.log_new(conn, [r for r in rows
+                                                                  if r["status"] != MessageStatus.SENT.value])
+                report.sent += delivered
                 last = events[-1]
                 if not store.advance(conn, CURSOR, old=old, new=encode_cursor(last["tx_id"], last["id"])):
                     raise CursorMoved(CURSOR)
@@ -160,7 +165,9 @@ class Notifier:
             return _uncomposable(event, self.sender.name, f"could not compose: {exc.__class__.__name__}: {exc}")
         if message is None:
             return None
-        status, error = (MessageStatus.PENDING, None) if message.recipient else (MessageStatus.FAILED, NO_ADDRESS)
+        # With the log sender, logging is the delivery: no pending row, no write per message to settle it.
+        delivered = MessageStatus.SENT if self.sender.delivered_by_log else MessageStatus.PENDING
+        status, error = (delivered, None) if message.recipient else (MessageStatus.FAILED, NO_ADDRESS)
         return {"event_id": message.event_id, "order_id": message.order_id, "customer_id": message.customer_id,
                 "template": message.template.value, "recipient": message.recipient, "subject": message.subject,
                 "body": message.body, "sender": self.sender.name, "status": status.value, "error": error}

@@ -21,6 +21,12 @@ class Sender(Protocol):
         """What the message log records as the message's sender."""
         ...
 
+    @property
+    def delivered_by_log(self) -> bool:
+        """True when writing the message log is the delivery: messages are logged as sent, with no send step
+        (and no write transaction per message) after it."""
+        ...
+
     def send(self, message: OutgoingMessage) -> None:
         """Deliver, or raise DeliveryFailed."""
         ...

@@ -10,6 +10,7 @@ from ordermesh.domain.notifications import OutgoingMessage
 @dataclass(frozen=True, slots=True)
 class LogSender:
     name: str = "log"
+    delivered_by_log: bool = True
 
     def send(self, message: OutgoingMessage) -> None:
         return None

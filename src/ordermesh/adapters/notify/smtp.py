@@ -26,6 +26,7 @@ class SmtpSender:
     password: str | None = None
     timeout: float = 10.0
     name: str = "smtp"
+    delivered_by_log: bool = False
 
     def send(self, message: OutgoingMessage) -> None:
         mail = self._compose(message)
