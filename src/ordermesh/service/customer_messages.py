@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -25,25 +25,50 @@ from ordermesh.service.views import tracking_url
 Row = Mapping[Any, Any]
 
 
-def compose(conn: Connection, event: Row, public_url: str) -> OutgoingMessage | None:
-    """The message ``event`` calls for, or None when it calls for none (or no longer makes sense)."""
+class OrdersRead:
+    """The orders of a page of events with their lines, read in two queries for the whole page instead of two
+    per message: the notifier runs inside the API workers, beside the orders it reports on."""
+
+    def __init__(self, conn: Connection, order_ids: Sequence[str]) -> None:
+        ids = sorted(set(order_ids))
+        self._orders = tracking.orders_by_id(conn, ids) if ids else {}
+        self._lines = tracking.named_lines_of(conn, ids) if ids else {}
+
+    def order(self, conn: Connection, order_id: str) -> Row | None:
+        return self._orders[order_id] if order_id in self._orders else tracking.order(conn, order_id)
+
+    def lines(self, conn: Connection, order_id: str) -> list[Row]:
+        if order_id in self._orders:
+            return list(self._lines.get(order_id, []))
+        return list(tracking.named_lines(conn, order_id))
+
+
+def order_of(event: Row) -> str:
+    """The order an event is about."""
+    return str(event["order_id"] or (event["data"] or {}).get("order_id") or "")
+
+
+def compose(conn: Connection, event: Row, public_url: str, read: OrdersRead | None = None) -> OutgoingMessage | None:
+    """The message ``event`` calls for, or None when it calls for none (or no longer makes sense). ``read``:
+    the page's orders, read together beforehand."""
     data = event["data"] or {}
-    order = tracking.order(conn, event["order_id"] or data.get("order_id") or "")
+    read = read or OrdersRead(conn, [])
+    order = read.order(conn, order_of(event))
     fo_id = data.get("fulfillment_order_id")
     fo = tracking.fulfillment_order(conn, fo_id) if fo_id else None
     template = template_for(event["type"], method=fo["method"] if fo else None)
     if order is None or template is None or not still_worth_sending(template, fo["status"] if fo else None):
         return None
-    context = {**_about_order(conn, order, public_url), **_SPECIFICS[template](conn, order, fo, data)}
+    context = {**_about_order(conn, order, read.lines(conn, order["id"]), public_url),
+               **_SPECIFICS[template](conn, order, fo, data)}
     subject, body = render(template.value, context)
     return OutgoingMessage(template=template, recipient=(order["customer"] or {}).get("email") or "",
                            subject=subject, body=body, order_id=order["id"], customer_id=order.get("customer_id"),
                            event_id=event["id"])
 
 
-def _about_order(conn: Connection, order: Row, public_url: str) -> dict[str, Any]:
+def _about_order(conn: Connection, order: Row, lines: list[Row], public_url: str) -> dict[str, Any]:
     """What every message says: who, which order, and the tracking link."""
-    lines = tracking.named_lines(conn, order["id"])
     delivery = order["delivery"] or {}
     return {
         "first_name": first_name((order["customer"] or {}).get("name")),

@@ -50,7 +50,7 @@ from ordermesh.domain.notifications import (
     template_for,
 )
 from ordermesh.service.access import Principal, Role
-from ordermesh.service.customer_messages import compose
+from ordermesh.service.customer_messages import OrdersRead, compose, order_of
 from ordermesh.service.lookups import optional_id
 from ordermesh.service.queries import decode_cursor, encode_cursor
 from ordermesh.service.unit_of_work import UnitOfWork
@@ -138,7 +138,9 @@ class Notifier:
             with self.uow.reading() as conn:
                 old = store.position(conn, CURSOR)
                 events = outbox.page(conn, after=decode_cursor(old), limit=self.batch_size, types=NOTIFYING_EVENTS)
-                rows = [r for e in events if (r := self._row_for(conn, e))]
+                fresh = [e for e in events if not is_stale(as_utc(e["occurred_at"]), utcnow(), self.max_age)]
+                read = OrdersRead(conn, [order_of(e) for e in fresh])
+                rows = [r for e in fresh if (r := self._row_for(conn, e, read))]
             if not events:
                 return
             with self.uow.writing() as conn:
@@ -153,11 +155,9 @@ class Notifier:
             if len(events) < self.batch_size:
                 return
 
-    def _row_for(self, conn: Connection, event: RowMapping) -> dict[str, Any] | None:
-        if is_stale(as_utc(event["occurred_at"]), utcnow(), self.max_age):
-            return None
+    def _row_for(self, conn: Connection, event: RowMapping, read: OrdersRead) -> dict[str, Any] | None:
         try:
-            message = compose(conn, event, self.public_url)
+            message = compose(conn, event, self.public_url, read)
         except SQLAlchemyError:
             raise  # the database is in trouble: this batch rolls back and the next run tries again
         except Exception as exc:  # a template or data bug must not hold up every event behind this one

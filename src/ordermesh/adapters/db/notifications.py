@@ -38,10 +38,11 @@ def log_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     if not rows:
         return 0
     now = utcnow()
-    # RETURNING, not rowcount: psycopg reports no row count for INSERT … ON CONFLICT DO NOTHING here.
-    stmt = (_insert(conn)(messages).on_conflict_do_nothing(index_elements=["event_id", "template"])
-            .returning(messages.c.id))
-    return sum(conn.execute(stmt.values(**row, created_at=now)).first() is not None for row in rows)
+    # One multi-row statement for the page. RETURNING, not rowcount: psycopg reports no row count for
+    # INSERT … ON CONFLICT DO NOTHING here.
+    stmt = (_insert(conn)(messages).values([{**row, "created_at": now} for row in rows])
+            .on_conflict_do_nothing(index_elements=["event_id", "template"]).returning(messages.c.id))
+    return len(conn.execute(stmt).all())
 
 
 def current_emails(conn: Connection, order_ids: Sequence[str]) -> dict[str, str | None]:

@@ -49,14 +49,27 @@ def order(conn: Connection, order_id: str) -> RowMapping | None:
     return conn.execute(_ORDER.where(orders.c.id == order_id)).mappings().first()
 
 
+def orders_by_id(conn: Connection, order_ids: Sequence[str]) -> dict[str, RowMapping]:
+    return {r["id"]: r for r in conn.execute(_ORDER.where(orders.c.id.in_(list(order_ids)))).mappings()}
+
+
 def location_name(conn: Connection, code: str) -> str | None:
     return conn.execute(select(locations.c.name).where(locations.c.code == code)).scalar()
 
 
 def named_lines(conn: Connection, order_id: str) -> list[RowMapping]:
+    return named_lines_of(conn, [order_id]).get(order_id, [])
+
+
+def named_lines_of(conn: Connection, order_ids: Sequence[str]) -> dict[str, list[RowMapping]]:
+    """Each order's lines with their product names, in line order."""
     stmt = (select(lines, skus.c.code.label("sku"), skus.c.name.label("sku_name"))
-            .join(skus, skus.c.id == lines.c.sku_id).where(lines.c.order_id == order_id).order_by(lines.c.line_no))
-    return list(conn.execute(stmt).mappings())
+            .join(skus, skus.c.id == lines.c.sku_id).where(lines.c.order_id.in_(list(order_ids)))
+            .order_by(lines.c.order_id, lines.c.line_no))
+    found: dict[str, list[RowMapping]] = {}
+    for row in conn.execute(stmt).mappings():
+        found.setdefault(row["order_id"], []).append(row)
+    return found
 
 
 def fulfillment_orders(conn: Connection, order_id: str) -> list[RowMapping]:
