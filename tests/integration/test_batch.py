@@ -78,3 +78,22 @@ def test_a_unique_violation_names_the_constraint_and_the_connection_stays_usable
         with om.uow.writing() as conn:
             assert catalogue.ids_by_code(conn, "channel", ["web"]) == {"web": channel_id}
     assert _count(om) == 1
+
+
+_UNREAD = FastStatement(orders.insert(), unread=True)
+
+
+def test_statements_whose_results_nobody_reads_are_written_and_still_refuse_a_duplicate(
+        om: Ordermesh, channel_id: int) -> None:
+    """On PostgreSQL they share one cursor in the pipeline, which keeps only the last result: the rows
+    and the errors of the earlier ones must not be lost with it."""
+    with om.uow.writing() as conn, batching.batch(conn):
+        for i in range(3):
+            _UNREAD.run(conn, _order(channel_id, f"ord{i}", f"ext-{i}"))
+        _UNREAD.run(conn, [_order(channel_id, f"ord{i}", f"ext-{i}") for i in range(3, 5)])
+    assert _count(om) == 5
+    with pytest.raises(batching.ConstraintViolated) as caught, om.uow.writing() as conn, batching.batch(conn):
+        _UNREAD.run(conn, _order(channel_id, "ord8", "ext-1"))  # the duplicate, then a good row after it
+        _UNREAD.run(conn, _order(channel_id, "ord9", "ext-9"))
+    assert caught.value.constraint == "uq_orders_channel_external_id"
+    assert _count(om) == 5

@@ -46,6 +46,14 @@ class Batch:
             conn.connection.dbapi_connection if conn.dialect.name == "postgresql" else None)  # type: ignore[assignment]
         self._pipeline: contextlib.AbstractContextManager[Any] | None = None
         self._checks: list[Callable[[], None]] = []
+        self._shared: psycopg.Cursor[Any] | None = None
+
+    def shared_cursor(self) -> psycopg.Cursor[Any]:
+        """One cursor for the batch's statements whose results nobody reads (it keeps only the last)."""
+        if self._shared is None:
+            assert self._driver is not None, "a shared cursor is for PostgreSQL's pipeline"
+            self._shared = self._driver.cursor()
+        return self._shared
 
     def check(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` once the batch's results are in (it may raise to refuse the transaction)."""

@@ -43,8 +43,8 @@ _LOOKUP = FastStatement(
                  .outerjoin(_target, _target.c.id == customers.c.merged_into))
     .where(or_(and_(keys.c.kind == literal_column("'email'"), keys.c.value == bindparam("email")),
                and_(keys.c.kind == literal_column("'phone'"), keys.c.value == bindparam("phone")))))
-_INSERT_PROFILE = FastStatement(insert(customers))
-_INSERT_KEYS = FastStatement(insert(keys))
+_INSERT_PROFILE = FastStatement(insert(customers), unread=True)
+_INSERT_KEYS = FastStatement(insert(keys), unread=True)
 # A known customer ordering again: still there (not erased, not merged away since we looked)? The row
 # count says; the name and phone fill in what the profile did not know yet.
 _TOUCH = FastStatement(

@@ -60,9 +60,13 @@ MULTI_ROW_LIMIT = 100
 
 
 class FastStatement:
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: ClauseElement, *, unread: bool = False) -> None:
+        """``unread``: nobody reads this statement's result (an error still surfaces when the batch is sent),
+        so in a PostgreSQL batch it shares one cursor: ~15 µs less per statement than a cursor of its own.
+        Such a statement's ``run`` returns nothing worth reading."""
         self.statement = statement
         self._insert = isinstance(statement, Insert) and not statement._values
+        self._unread = unread
         self._compiled: dict[tuple[str, tuple[str, ...], int], _Compiled] = {}
 
     def _sql(self, conn: Connection, keys: tuple[str, ...], rows: int) -> _Compiled:
@@ -111,7 +115,11 @@ class FastStatement:
                 data = [{name: v if type(v) in plain else adapt(v) for name, v in row.items()} for row in rows]
         if (active := batch.current(conn)) is not None:
             active.queue()
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor: Any
+        if active is not None and self._unread and conn.dialect.name == "postgresql":
+            cursor = active.shared_cursor()
+        else:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         if len(data) == 1:
             cursor.execute(compiled.sql, data[0])
         else:

@@ -25,7 +25,7 @@ class StoredResponse(NamedTuple):
 
 _FIND = FastStatement(select(records.c.request_hash, records.c.status_code, records.c.response)
                       .where(records.c.principal == bindparam("p"), records.c.key == bindparam("k")))
-_SAVE = FastStatement(insert(records))
+_SAVE = FastStatement(insert(records), unread=True)
 _LOCK = FastStatement(text("SELECT pg_try_advisory_xact_lock(:k)"))
 
 

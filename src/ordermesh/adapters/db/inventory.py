@@ -70,7 +70,7 @@ _ISSUE = (
 )
 
 
-_INSERT_MOVEMENTS = FastStatement(insert(movements))
+_INSERT_MOVEMENTS = FastStatement(insert(movements), unread=True)
 
 
 def reserve(conn: Connection, changes: Iterable[StockChange], *, buffer: int, source: str,

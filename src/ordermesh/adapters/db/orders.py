@@ -37,7 +37,7 @@ channels = table_of(Channel)
 
 
 # The inserts of every order run on the driver directly (see fast.py).
-_INSERT = {name: FastStatement(insert(table)) for name, table in
+_INSERT = {name: FastStatement(insert(table), unread=True) for name, table in
            (("orders", orders), ("lines", lines), ("fos", fos), ("fo_lines", fo_lines), ("decisions", decisions))}
 
 # The unique constraint that makes (channel, external id) one order, whatever the concurrency.

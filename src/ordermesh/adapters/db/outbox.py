@@ -35,7 +35,7 @@ def _insert(tx_id: ColumnElement[int]) -> Any:
 
 
 # Built once: a statement whose shape never changes is compiled once and then served from the cache.
-_INSERT_PG = FastStatement(_insert(_PG_TX_ID))
+_INSERT_PG = FastStatement(_insert(_PG_TX_ID), unread=True)
 _INSERT_SQLITE = FastStatement(_insert(literal_column("0")))
 
 

@@ -17,7 +17,7 @@ payments = table_of(Payment)
 orders = table_of(Order)
 
 # An order's authorization is written with the order itself (see fast.py).
-_INSERT = FastStatement(insert(payments))
+_INSERT = FastStatement(insert(payments), unread=True)
 
 
 def insert_payments(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
