@@ -4,8 +4,8 @@
 
 The sourcing issue allows placement throughput to drop by at most 15% with the default profile. The code
 without the engine no longer exists beside the code with it, so this checks both out of the project's own
-history (``git worktree``, in a temporary folder) and serves each in turn, with the same wrk script
-(bench/wrk/place_order.lua), the same 50-location network and the same connection counts:
+history (``git worktree``, in a temporary folder) and serves each in turn, with the same 50-location network, the
+same connection counts and the same wrk script (bench/wrk/place_order.lua, unchanged in all three):
 
   - before: the last commit before orders were sourced under profiles (v0: fewest locations, then nearest),
   - after: the engine on the order path (built-in profile, daily capacity booked with the reservation),
@@ -13,8 +13,8 @@ history (``git worktree``, in a temporary folder) and serves each in turn, with 
   - HEAD: today's code (for scale: it also authorizes payments, matches customers, screens for fraud).
 
 Rounds alternate the trees so that the machine's drift falls on all of them alike. Each tree's own
-``bench.run`` builds its database and serves it (its schema and seeding are its own). Prints a table and
-writes bench/results/engine_cost.md.
+``bench.run`` builds its database, serves it and loads it (its schema and seeding are its own). Prints a
+table and writes bench/results/engine_cost.md.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _serve_and_load(tree: Path, backend: str, seconds: int) -> dict[int, float]:
 
 
 def _child(backend: str, seconds: int) -> None:
-    """In the tree's folder: its own bench.run builds the network and serves it; the current wrk script loads it."""
+    """In the tree's folder: its own bench.run builds the network, serves it and loads it."""
     sys.path.insert(0, os.getcwd())
     from bench import run  # the tree's, not ours
 
@@ -89,25 +89,13 @@ def _child(backend: str, seconds: int) -> None:
            "ORDERMESH_NOTIFY_INTERVAL_SECONDS": "0"}
     server = run.Server("ordermesh.entrypoints.api.app:create_app", workers=1 if backend == "sqlite" else 2, env=env)
     try:
-        _wrk(server.url, key, 1, 2)  # warm-up
-        rates = {c: _wrk(server.url, key, c, seconds) for c in CONNECTIONS[backend]}
+        run.sweep(server, key, [1], 2, f"cost-warm-{time.time_ns()}")  # warm-up
+        loads = run.sweep(server, key, CONNECTIONS[backend], seconds, f"cost-{time.time_ns()}")
     finally:
         server.stop()
-    print(json.dumps(rates), flush=True)
-
-
-def _wrk(url: str, key: str, connections: int, seconds: int) -> float:
-    wrk_dir = HERE / "wrk"
-    out = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s",
-                          "--latency", "--timeout", "10s", "-s", str(wrk_dir / "place_order.lua"), url],
-                         capture_output=True, text=True, check=True,
-                         env={**os.environ, "OM_WRK_DIR": str(wrk_dir), "OM_KEY": key, "OM_SKUS": "50",
-                              "OM_RUN": f"cost-{connections}-{time.time_ns()}"}).stdout
-    line = next(x for x in out.splitlines() if x.startswith("OM_RESULT"))
-    fields = dict(kv.split("=") for kv in line.split()[1:])
-    if int(fields["errors"]) or int(fields["non2xx"]):
-        raise RuntimeError(f"failed requests: {line}")
-    return float(fields["rps"])
+    if failed := sum(load.failed for load in loads):
+        raise RuntimeError(f"{failed} place-order requests failed")
+    print(json.dumps({load.connections: load.rps for load in loads}), flush=True)
 
 
 def _report(results: dict[tuple[str, str], list[float]], args: argparse.Namespace) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import yaml
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
@@ -99,9 +100,7 @@ def prepare(backend: str, tmp: Path, locations: int) -> tuple[str, str]:
         url = f"sqlite:///{tmp / f'bench-{locations}.db'}"
     else:
         name = f"om_bench_{locations}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
         url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
     migrate.upgrade(url)
     engine = make_engine(url, pool_size=2)
@@ -137,7 +136,7 @@ def bench_backend(backend: str, tmp: Path, seconds: int, connections: list[int])
                            env={"OM_KEY": key, "OM_PATH": "/api/v1/availability?channel=web&sku=SKU-0007"})
         peak = max(loads, key=lambda x: x.rps)
         console.print(f"[bold]{backend}[/bold]: place-order with the channel on the min-cost profile")
-        use_profile(server.url, key, MIN_COST)
+        use_profile(server.url, key, MIN_COST_FILE)
         min_cost = sweep(server, key, [peak.connections], seconds, f"{backend}-min-cost-{time.time_ns()}")[0]
         use_profile(server.url, key, None)
     one_thread = None
@@ -161,19 +160,19 @@ def bench_backend(backend: str, tmp: Path, seconds: int, connections: list[int])
             "one_thread": one_thread}
 
 
-# The optimiser profile that ships in examples/profiles/min-cost.yaml: HiGHS on every ship order.
-MIN_COST = {"strategies": [{"type": "min_cost", "max_splits": 2,
-                            "conditions": {"delivery_methods": ["ship", "local_delivery"]}}],
-            "fallback": {"type": "fewest_splits"}}
+# The optimiser profile that ships with Ordermesh: HiGHS on every ship order.
+MIN_COST_FILE = HERE.parent / "examples" / "profiles" / "min-cost.yaml"
 
 
-def use_profile(url: str, key: str, profile: dict[str, object] | None) -> None:
-    """Route the bench channel by ``profile`` (saved as "min-cost"), or by the built-in one (None)."""
+def use_profile(url: str, key: str, profile: Path | None) -> None:
+    """Route the bench channel by the profile in ``profile`` (a YAML file), or by the built-in one (None)."""
     headers = {"Authorization": f"Bearer {key}"}
+    code = None
     if profile is not None:
-        httpx.put(f"{url}/api/v1/sourcing-profiles/min-cost", json=profile, headers=headers).raise_for_status()
-    channel = {"name": "Web", "type": "web", "currency": "EUR",
-               "sourcing_profile": "min-cost" if profile is not None else None}
+        document = yaml.safe_load(profile.read_text())
+        code = document.pop("code")
+        httpx.put(f"{url}/api/v1/sourcing-profiles/{code}", json=document, headers=headers).raise_for_status()
+    channel = {"name": "Web", "type": "web", "currency": "EUR", "sourcing_profile": code}
     httpx.put(f"{url}/api/v1/channels/web", json=channel, headers=headers).raise_for_status()
 
 
@@ -194,14 +193,19 @@ def raw_ceiling(backend: str, url: str, tmp: Path, *, seconds: int, clients: int
         return ceilings.sqlite_loop(str(copy), seconds=seconds)
     name = make_url(url).database
     copy_url = make_url(url).set(database=f"{name}_ceiling").render_as_string(hide_password=False)
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}_ceiling" WITH (FORCE)')  # type: ignore[arg-type]
-        conn.execute(f'CREATE DATABASE "{name}_ceiling" TEMPLATE "{name}"')  # type: ignore[arg-type]
+    drop = f'DROP DATABASE IF EXISTS "{name}_ceiling" WITH (FORCE)'
+    pg_admin(drop, f'CREATE DATABASE "{name}_ceiling" TEMPLATE "{name}"')
     try:
         return ceilings.pgbench(copy_url, clients=clients, seconds=seconds)
     finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}_ceiling" WITH (FORCE)')  # type: ignore[arg-type]
+        pg_admin(drop)
+
+
+def pg_admin(*statements: str) -> None:
+    """Statements outside a transaction on the server's maintenance database (creating, dropping databases)."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[call-overload]
 
 
 def at_80_percent(loads: list[Load]) -> Load:

@@ -23,7 +23,7 @@ from ordermesh.adapters.db import orders as db
 from ordermesh.domain.errors import Conflict, InvalidInput, NotFound
 from ordermesh.domain.fulfillment import FulfillmentMethod, FulfillmentPolicy, FulfillmentStatus
 from ordermesh.domain.ids import new_id
-from ordermesh.domain.money import MAX_MINOR, format_amount, parse_amount
+from ordermesh.domain.money import MAX_MINOR, parse_amount
 from ordermesh.domain.orders import MAX_LINES_PER_ORDER, HoldType
 from ordermesh.domain.payments import PaymentStatus
 from ordermesh.service import authorization, fraud, holds, idempotency, lookups, resourcing
@@ -210,11 +210,7 @@ def _record_extra(conn: Connection, order: Row, extra: int, auth: authorization.
                                    "send its authorization for the extra amount")
         return
     payments.insert_payments(conn, [auth.payment])
-    outbox.append(conn, [{"type": "payment.authorized" if auth.approved else "payment.failed",
-                          "order_id": order["id"], "channel_id": order["channel_id"],
-                          "data": {"order_id": order["id"], "payment_id": auth.payment["id"], "kind": "authorization",
-                                   "amount": format_amount(extra, order["currency"]), "currency": order["currency"],
-                                   "change": number, "error": auth.payment["error"]}}])
+    outbox.append(conn, [auth.event(order["channel_id"], change=number)])
     if auth.payment["status"] != PaymentStatus.SUCCEEDED.value and auth.hold_reason:
         _payment_hold(conn, order, auth.hold_reason)
 

@@ -18,6 +18,7 @@ from typing import Any
 from ordermesh.adapters.db.sql import utcnow
 from ordermesh.domain.errors import InvalidInput
 from ordermesh.domain.ids import new_id
+from ordermesh.domain.money import format_amount
 from ordermesh.domain.payments import PaymentKind, PaymentProvider, PaymentStatus, ProviderUnavailable
 from ordermesh.service.commands import PaymentInput
 
@@ -36,6 +37,15 @@ class Authorization:
     @property
     def approved(self) -> bool:
         return bool(self.payment["status"] == PaymentStatus.SUCCEEDED.value)
+
+    def event(self, channel_id: int, **extra: Any) -> dict[str, Any]:
+        """``payment.authorized`` or ``payment.failed``, for the outbox (``extra`` joins its data)."""
+        pay = self.payment
+        return {"type": "payment.authorized" if self.approved else "payment.failed", "order_id": pay["order_id"],
+                "channel_id": channel_id,
+                "data": {"order_id": pay["order_id"], "payment_id": pay["id"], "kind": pay["kind"],
+                         "amount": format_amount(pay["amount_minor"], pay["currency"]), "currency": pay["currency"],
+                         **extra, "error": pay["error"]}}
 
 
 def provider_for(providers: Mapping[str, PaymentProvider], payment: PaymentInput) -> PaymentProvider:

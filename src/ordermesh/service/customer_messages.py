@@ -34,13 +34,11 @@ class OrdersRead:
         self._orders = tracking.orders_by_id(conn, ids) if ids else {}
         self._lines = tracking.named_lines_of(conn, ids) if ids else {}
 
-    def order(self, conn: Connection, order_id: str) -> Row | None:
-        return self._orders[order_id] if order_id in self._orders else tracking.order(conn, order_id)
+    def order(self, order_id: str) -> Row | None:
+        return self._orders.get(order_id)
 
-    def lines(self, conn: Connection, order_id: str) -> list[Row]:
-        if order_id in self._orders:
-            return list(self._lines.get(order_id, []))
-        return list(tracking.named_lines(conn, order_id))
+    def lines(self, order_id: str) -> list[Row]:
+        return list(self._lines.get(order_id, []))
 
 
 def order_of(event: Row) -> str:
@@ -48,18 +46,17 @@ def order_of(event: Row) -> str:
     return str(event["order_id"] or (event["data"] or {}).get("order_id") or "")
 
 
-def compose(conn: Connection, event: Row, public_url: str, read: OrdersRead | None = None) -> OutgoingMessage | None:
+def compose(conn: Connection, event: Row, public_url: str, read: OrdersRead) -> OutgoingMessage | None:
     """The message ``event`` calls for, or None when it calls for none (or no longer makes sense). ``read``:
-    the page's orders, read together beforehand."""
+    the orders of the events being composed, read together beforehand."""
     data = event["data"] or {}
-    read = read or OrdersRead(conn, [])
-    order = read.order(conn, order_of(event))
+    order = read.order(order_of(event))
     fo_id = data.get("fulfillment_order_id")
     fo = tracking.fulfillment_order(conn, fo_id) if fo_id else None
     template = template_for(event["type"], method=fo["method"] if fo else None)
     if order is None or template is None or not still_worth_sending(template, fo["status"] if fo else None):
         return None
-    context = {**_about_order(conn, order, read.lines(conn, order["id"]), public_url),
+    context = {**_about_order(conn, order, read.lines(order["id"]), public_url),
                **_SPECIFICS[template](conn, order, fo, data)}
     subject, body = render(template.value, context)
     return OutgoingMessage(template=template, recipient=(order["customer"] or {}).get("email") or "",

@@ -31,7 +31,7 @@ from ordermesh.domain.errors import DuplicateOrder, InvalidInput
 from ordermesh.domain.fraud import FraudRule
 from ordermesh.domain.fulfillment import FulfillmentPolicy
 from ordermesh.domain.ids import new_id
-from ordermesh.domain.money import format_amount, parse_amount
+from ordermesh.domain.money import parse_amount
 from ordermesh.domain.orders import HoldType, OrderStatus
 from ordermesh.domain.payments import PaymentProvider
 from ordermesh.domain.sourcing import Allocation, Decision
@@ -265,13 +265,7 @@ def _build(p: OrderPlan, cmd: PlaceOrder, method: DeliveryMethod, held: list[All
 
 
 def _payment_events(p: OrderPlan, base: dict[str, Any]) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    if p.authorization is not None:
-        pay = p.authorization.payment
-        events.append({"type": "payment.authorized" if p.authorization.approved else "payment.failed", **base,
-                       "data": {"order_id": pay["order_id"], "payment_id": pay["id"], "kind": pay["kind"],
-                                "amount": format_amount(pay["amount_minor"], pay["currency"]),
-                                "currency": pay["currency"], "error": pay["error"]}})
+    events = [p.authorization.event(base["channel_id"])] if p.authorization is not None else []
     events += [holds.placed_event({"id": base["order_id"], **base}, h) for h in p.holds]
     return events
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
 import orjson
@@ -25,23 +26,19 @@ from ordermesh.adapters.db import batch
 Params = Mapping[str, Any]
 
 
-_last_stamp: tuple[datetime, str] | None = None
-
-
 def _sqlite_value(value: Any) -> Any:
-    # The text form SQLAlchemy's SQLite DateTime type stores (UTC, no offset), so both paths compare alike.
-    global _last_stamp
     if isinstance(value, datetime):
-        # An order's rows share one timestamp: formatting it once instead of ~20 times is measurable.
-        last = _last_stamp
-        if last is not None and last[0] == value and last[0].tzinfo == value.tzinfo:
-            return last[1]
-        text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        _last_stamp = (value, text)
-        return text
+        return _sqlite_stamp(value)
     if isinstance(value, dict | list):
         return orjson.dumps(value).decode()
     return value
+
+
+@lru_cache(maxsize=16)
+def _sqlite_stamp(value: datetime) -> str:
+    # The text form SQLAlchemy's SQLite DateTime type stores (UTC, no offset), so both paths compare alike.
+    # Cached: an order's ~20 rows share one timestamp.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _postgres_value(value: Any) -> Any:

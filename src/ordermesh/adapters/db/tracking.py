@@ -45,10 +45,6 @@ def order_by_token(conn: Connection, token: str) -> RowMapping | None:
     return conn.execute(_ORDER.where(orders.c.tracking_token == token)).mappings().first()
 
 
-def order(conn: Connection, order_id: str) -> RowMapping | None:
-    return conn.execute(_ORDER.where(orders.c.id == order_id)).mappings().first()
-
-
 def orders_by_id(conn: Connection, order_ids: Sequence[str]) -> dict[str, RowMapping]:
     return {r["id"]: r for r in conn.execute(_ORDER.where(orders.c.id.in_(list(order_ids)))).mappings()}
 

@@ -16,6 +16,7 @@ from ordermesh.domain.errors import InvalidInput
 from ordermesh.domain.fulfillment import FulfillmentPolicy
 from ordermesh.domain.payments import PaymentProvider
 from ordermesh.service.access import Principal
+from ordermesh.service.idempotency import Outcome
 from ordermesh.service.ordering import Checkout
 from ordermesh.service.unit_of_work import UnitOfWork
 
@@ -87,3 +88,8 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 def json(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     """Serialise with orjson: views are already JSON-ready, so response models need not re-validate."""
     return Response(orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers)
+
+
+def outcome_response(outcome: Outcome) -> Response:
+    """An idempotent request's answer: the stored one, marked ``Idempotent-Replayed: true``, on a replay."""
+    return json(outcome.body, outcome.status_code, {"Idempotent-Replayed": "true"} if outcome.replayed else None)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from ordermesh.entrypoints.api.deps import IdempotencyKey, Limit, UoW, Who, json
+from ordermesh.entrypoints.api.deps import IdempotencyKey, Limit, UoW, Who, json, outcome_response
 from ordermesh.entrypoints.api.schemas import (
     CODE_PATTERN,
     AvailabilityPublic,
@@ -24,17 +24,13 @@ CodeQuery = Annotated[str | None, Query(pattern=CODE_PATTERN)]
 CodePath = Annotated[str, Path(pattern=CODE_PATTERN)]
 
 
-def _replay_headers(replayed: bool) -> dict[str, str] | None:
-    return {"Idempotent-Replayed": "true"} if replayed else None
-
-
 @router.post("/inventory/movements", status_code=201, summary="Record receipts, adjustments and counts")
 def post_movements(body: MovementsCreate, uow: UoW, who: Who, key: IdempotencyKey = None) -> Response:
     fingerprint = idempotency.fingerprint("POST", "/inventory/movements", body.model_dump(mode="json"))
     command = body.to_command(source=who.actor)
     outcome = idempotency.run(uow, who, key, fingerprint,
                               lambda conn: (201, inventory.record_movements(conn, who, command, key)))
-    return json(outcome.body, outcome.status_code, _replay_headers(outcome.replayed))
+    return outcome_response(outcome)
 
 
 @router.get("/inventory", summary="Inventory positions", responses={200: {"model": Page}})
@@ -64,7 +60,7 @@ def post_reservation(body: ReservationCreate, uow: UoW, who: Who, key: Idempoten
     fingerprint = idempotency.fingerprint("POST", "/reservations", body.model_dump(mode="json"))
     command = body.to_command()
     outcome = idempotency.run(uow, who, key, fingerprint, lambda conn: (201, reservations.hold(conn, who, command)))
-    return json(outcome.body, outcome.status_code, _replay_headers(outcome.replayed))
+    return outcome_response(outcome)
 
 
 @router.get("/reservations/{reservation_id}", summary="A cart hold",

@@ -7,7 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from ordermesh.entrypoints.api.deps import CheckoutContext, IdempotencyKey, Limit, Providers, UoW, Who, json
+from ordermesh.entrypoints.api.deps import (
+    CheckoutContext,
+    IdempotencyKey,
+    Limit,
+    Providers,
+    UoW,
+    Who,
+    json,
+    outcome_response,
+)
 from ordermesh.entrypoints.api.schemas import (
     CODE_PATTERN,
     AddressChange,
@@ -32,8 +41,7 @@ def post_order(body: OrderCreate, uow: UoW, who: Who, checkout: CheckoutContext,
     fingerprint = idempotency.fingerprint("POST", "/orders", body.model_dump(mode="json"))
     command = body.to_command()
     outcome = ordering.place(uow, who, command, key, fingerprint, checkout)
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return json(outcome.body, outcome.status_code, headers)
+    return outcome_response(outcome)
 
 
 @router.get("/orders/{order_id}", summary="An order with its timeline",
@@ -71,7 +79,7 @@ def add_lines(order_id: str, body: LinesAdd, uow: UoW, who: Who, checkout: Check
               key: IdempotencyKey = None) -> Response:
     fingerprint = idempotency.fingerprint("POST", f"/orders/{order_id}/lines", body.model_dump(mode="json"))
     outcome = amendments.add_lines(uow, who, body.to_command(order_id), checkout, key, fingerprint)
-    return json(outcome.body, outcome.status_code, {"Idempotent-Replayed": "true"} if outcome.replayed else None)
+    return outcome_response(outcome)
 
 
 @router.post("/orders/{order_id}/holds", status_code=201, summary="Put the order on hold",

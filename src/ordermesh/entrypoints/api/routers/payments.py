@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from ordermesh.entrypoints.api.deps import IdempotencyKey, Providers, UoW, Who, json
+from ordermesh.entrypoints.api.deps import IdempotencyKey, Providers, UoW, Who, json, outcome_response
 from ordermesh.entrypoints.api.payment_schemas import PaymentPublic, PaymentRetry, RefundCreate
 from ordermesh.entrypoints.api.schemas import OrderPublic, Problem
 from ordermesh.service import idempotency, payments
@@ -28,8 +28,7 @@ def post_refund(order_id: str, body: RefundCreate, uow: UoW, who: Who, providers
     fingerprint = idempotency.fingerprint("POST", f"/orders/{order_id}/refunds", body.model_dump(mode="json"))
     outcome = payments.refund_order(uow, who, providers, order_id, amount=body.amount, reason=body.reason, key=key,
                                     request_hash=fingerprint)
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return json(outcome.body, outcome.status_code, headers)
+    return outcome_response(outcome)
 
 
 @router.post("/orders/{order_id}/payments/retry", summary="Settle pending payments now, or authorize again",

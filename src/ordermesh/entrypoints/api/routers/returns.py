@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from ordermesh.domain.returns import ReturnStatus
-from ordermesh.entrypoints.api.deps import CheckoutContext, IdempotencyKey, Limit, UoW, Who, json, ordermesh
+from ordermesh.entrypoints.api.deps import (
+    CheckoutContext,
+    IdempotencyKey,
+    Limit,
+    UoW,
+    Who,
+    json,
+    ordermesh,
+    outcome_response,
+)
 from ordermesh.entrypoints.api.return_schemas import (
     DeskResult,
     ReturnCreate,
@@ -34,11 +43,6 @@ async def returns_setup(request: Request, checkout: CheckoutContext) -> ReturnsS
 Setup = Annotated[ReturnsSetup, Depends(returns_setup)]
 
 
-def _replayable(outcome: idempotency.Outcome) -> Response:
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return json(outcome.body, outcome.status_code, headers)
-
-
 @router.post("/returns", status_code=201, summary="Request a return (RMA) for lines of an order",
              description="Checked against the return policy: the channel's return window (days after the units "
                          "reached the customer), non-returnable SKUs (tag `non_returnable`), and the units "
@@ -47,7 +51,7 @@ def _replayable(outcome: idempotency.Outcome) -> Response:
              responses={201: {"model": ReturnPublic}, **PROBLEMS})
 def post_return(body: ReturnCreate, uow: UoW, who: Who, setup: Setup, key: IdempotencyKey = None) -> Response:
     fingerprint = idempotency.fingerprint("POST", "/returns", body.model_dump(mode="json"))
-    return _replayable(returns.request(uow, who, body.to_command(), key, fingerprint, setup))
+    return outcome_response(returns.request(uow, who, body.to_command(), key, fingerprint, setup))
 
 
 @router.get("/returns/lookup", summary="Returns desk: find an order of any channel",
@@ -89,7 +93,7 @@ def reject(return_id: str, body: ReturnReject, uow: UoW, who: Who) -> Response:
              responses=ONE)
 def receive(return_id: str, body: ReturnReceive, uow: UoW, who: Who, key: IdempotencyKey = None) -> Response:
     fingerprint = idempotency.fingerprint("POST", f"/returns/{return_id}/receive", body.model_dump(mode="json"))
-    return _replayable(return_receipt.receive(uow, who, body.to_command(return_id), key, fingerprint))
+    return outcome_response(return_receipt.receive(uow, who, body.to_command(return_id), key, fingerprint))
 
 
 @router.post("/returns/{return_id}/refund", summary="Refund the received units through the payment provider",
@@ -100,7 +104,7 @@ def refund(return_id: str, uow: UoW, who: Who, setup: Setup, body: ReturnRefund 
            key: IdempotencyKey = None) -> Response:
     body = body or ReturnRefund()
     fingerprint = idempotency.fingerprint("POST", f"/returns/{return_id}/refund", body.model_dump(mode="json"))
-    return _replayable(return_refunds.refund(uow, who, body.to_command(return_id), key, fingerprint, setup))
+    return outcome_response(return_refunds.refund(uow, who, body.to_command(return_id), key, fingerprint, setup))
 
 
 @router.post("/returns/{return_id}/exchange", summary="Settle a received return by its exchange order",
