@@ -13,21 +13,14 @@ the scan is linear in the body's size (about a second for a hostile megabyte of 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 from urllib.parse import unquote
 
 import orjson
 from anyio import to_thread
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ordermesh.domain.cards import find_card_number, is_card_shaped
 from ordermesh.entrypoints.api import problems
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SLUG = "card-number-refused"
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
