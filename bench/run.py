@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import yaml
+from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
@@ -109,6 +111,40 @@ def prepare(backend: str, tmp: Path, locations: int) -> tuple[str, str]:
     return url, key
 
 
+# Autovacuum's rule for when a table's statistics are stale (its defaults: 50 rows + 10% changed).
+_STALE_TABLES = ("SELECT relname FROM pg_stat_user_tables "
+                 "WHERE n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0)")
+
+
+@contextmanager
+def autoanalyzed(backend: str, url: str, *, every: float = 5.0) -> Iterator[None]:
+    """Keep PostgreSQL's table statistics fresh while the load runs, as autovacuum does on a production
+    server; it is off on some machines, this one included (Ordermesh warns at start-up then). Without
+    statistics the plans PostgreSQL keeps for prepared statements are the ones made for nearly empty
+    tables: sequential scans, and a duplicate-order check that reads every order of the channel."""
+    if backend != "postgresql":
+        yield
+        return
+    stop = threading.Event()
+
+    def keeper() -> None:
+        with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
+                             autocommit=True) as conn:
+            while True:
+                for (table,) in conn.execute(_STALE_TABLES).fetchall():
+                    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+                if stop.wait(every):
+                    return
+
+    thread = threading.Thread(target=keeper, name="autoanalyze", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+
+
 def sweep(server: Server, key: str, connections: list[int], seconds: int, run: str) -> list[Load]:
     return [wrk("place_order.lua", server.url, connections=c, seconds=seconds,
                 env={"OM_KEY": key, "OM_SKUS": "50", "OM_RUN": f"{run}-{c}"}) for c in connections]
@@ -129,28 +165,29 @@ def bench_backend(backend: str, tmp: Path, seconds: int, connections: list[int])
         sweep(server, key, [1], 2, f"{backend}-warm-{time.time_ns()}")
     console.print(f"[bold]{backend}[/bold]: ceilings")
     raw = raw_ceiling(backend, url, tmp, seconds=seconds, clients=max(connections))
-    console.print(f"[bold]{backend}[/bold]: place-order over HTTP, {workers} worker(s)")
-    with served(app, workers, env) as server:
-        loads = sweep(server, key, connections, seconds, f"{backend}-{time.time_ns()}")
-        availability = wrk("get.lua", server.url, connections=max(connections), seconds=seconds,
-                           env={"OM_KEY": key, "OM_PATH": "/api/v1/availability?channel=web&sku=SKU-0007"})
-        peak = max(loads, key=lambda x: x.rps)
-        console.print(f"[bold]{backend}[/bold]: place-order with the channel on the min-cost profile")
-        use_profile(server.url, key, MIN_COST_FILE)
-        min_cost = sweep(server, key, [peak.connections], seconds, f"{backend}-min-cost-{time.time_ns()}")[0]
-        use_profile(server.url, key, None)
-    one_thread = None
-    if backend == "sqlite":  # one request thread: no interpreter-lock hand-offs around every SQLite call
-        console.print(f"[bold]{backend}[/bold]: place-order with ORDERMESH_THREADS=1")
-        with served(app, workers, {**env, "ORDERMESH_THREADS": "1"}) as server:
-            one_thread = sweep(server, key, [max(connections)], seconds, f"{backend}-1t-{time.time_ns()}")[0]
-    console.print(f"[bold]{backend}[/bold]: place-order with the notifier in the worker(s)")
-    # Messages only for events of the last minute: the notifier keeps up with this run's orders instead
-    # of working through the whole run's backlog first.
-    with served(app, workers, {**env, "ORDERMESH_NOTIFY_INTERVAL_SECONDS": "1",
-                               "ORDERMESH_NOTIFY_MAX_AGE_HOURS": "0.02"}) as server:
-        time.sleep(3)  # the notifier's first round skips the backlog
-        notifying = sweep(server, key, [peak.connections], seconds, f"{backend}-notify-{time.time_ns()}")[0]
+    with autoanalyzed(backend, url):
+        console.print(f"[bold]{backend}[/bold]: place-order over HTTP, {workers} worker(s)")
+        with served(app, workers, env) as server:
+            loads = sweep(server, key, connections, seconds, f"{backend}-{time.time_ns()}")
+            availability = wrk("get.lua", server.url, connections=max(connections), seconds=seconds,
+                               env={"OM_KEY": key, "OM_PATH": "/api/v1/availability?channel=web&sku=SKU-0007"})
+            peak = max(loads, key=lambda x: x.rps)
+            console.print(f"[bold]{backend}[/bold]: place-order with the channel on the min-cost profile")
+            use_profile(server.url, key, MIN_COST_FILE)
+            min_cost = sweep(server, key, [peak.connections], seconds, f"{backend}-min-cost-{time.time_ns()}")[0]
+            use_profile(server.url, key, None)
+        one_thread = None
+        if backend == "sqlite":  # one request thread: no interpreter-lock hand-offs around every SQLite call
+            console.print(f"[bold]{backend}[/bold]: place-order with ORDERMESH_THREADS=1")
+            with served(app, workers, {**env, "ORDERMESH_THREADS": "1"}) as server:
+                one_thread = sweep(server, key, [max(connections)], seconds, f"{backend}-1t-{time.time_ns()}")[0]
+        console.print(f"[bold]{backend}[/bold]: place-order with the notifier in the worker(s)")
+        # Messages only for events of the last minute: the notifier keeps up with this run's orders instead
+        # of working through the whole run's backlog first.
+        with served(app, workers, {**env, "ORDERMESH_NOTIFY_INTERVAL_SECONDS": "1",
+                                   "ORDERMESH_NOTIFY_MAX_AGE_HOURS": "0.02"}) as server:
+            time.sleep(3)  # the notifier's first round skips the backlog
+            notifying = sweep(server, key, [peak.connections], seconds, f"{backend}-notify-{time.time_ns()}")[0]
     with served("bench.trivial_app:create_app", workers, {}) as trivial_server:
         trivial = wrk("trivial_post.lua", trivial_server.url, connections=max(connections), seconds=seconds, env={})
         trivial_get = wrk("get.lua", trivial_server.url, connections=max(connections), seconds=seconds,
@@ -196,7 +233,8 @@ def raw_ceiling(backend: str, url: str, tmp: Path, *, seconds: int, clients: int
     drop = f'DROP DATABASE IF EXISTS "{name}_ceiling" WITH (FORCE)'
     pg_admin(drop, f'CREATE DATABASE "{name}_ceiling" TEMPLATE "{name}"')
     try:
-        return ceilings.pgbench(copy_url, clients=clients, seconds=seconds)
+        with autoanalyzed(backend, copy_url):  # the raw transaction's plans get fresh statistics too
+            return ceilings.pgbench(copy_url, clients=clients, seconds=seconds)
     finally:
         pg_admin(drop)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -77,14 +78,16 @@ def candidates(conn: Connection, channel: Mapping[Any, Any], sku_ids: Sequence[i
     used = used_sent() if used_sent is not None else {}
     known = sites(conn, versions)
     kind = method.value if method is not None else None  # once per order, not per candidate
-    found = [_candidate(i, known[i], stock[i], kind, used.get(i)) for i in versions]
-    return sorted(found, key=lambda c: c.code)
+    found = []
+    for i in versions:  # a plain loop: this runs for every candidate location of every order
+        site = known[i]
+        limit = site.daily_capacity.get(kind) if kind is not None else None
+        taken, closed = used.get(i) or (0, False)
+        left = 0 if closed else (max(0, limit - taken) if limit is not None else None)
+        found.append(Candidate(i, site.code, site.latitude, site.longitude, site.capabilities, stock[i],
+                               site.type, site.tags, site.priority, left, site.country))
+    found.sort(key=_BY_CODE)
+    return found
 
 
-def _candidate(location_id: int, site: Site, stock: dict[int, int], method: str | None,
-               used: tuple[int, bool] | None) -> Candidate:
-    limit = site.daily_capacity.get(method) if method is not None else None
-    taken, closed = used or (0, False)
-    left = 0 if closed else (max(0, limit - taken) if limit is not None else None)
-    return Candidate(location_id, site.code, site.latitude, site.longitude, site.capabilities, stock,
-                     site.type, site.tags, site.priority, left, site.country)
+_BY_CODE = attrgetter("code")

@@ -22,8 +22,9 @@ capacity = table_of(LocationCapacity)
 
 
 def day_of(moment: datetime) -> str:
-    """The capacity day of a moment: its UTC date."""
-    return moment.strftime("%Y-%m-%d")
+    """The capacity day of a moment: its UTC date (YYYY-MM-DD; isoformat is several times cheaper than
+    strftime, and this runs a few times for every order)."""
+    return moment.date().isoformat()
 
 
 def _take_statement(dialect: object) -> FastStatement:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, literal_column, select, union_all, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from ordermesh.adapters.db.fast import FastStatement
@@ -37,12 +37,18 @@ class KeyHit(NamedTuple):
 # --- the order path: one read while planning, plain writes in the commit batch --------------------------
 
 _target = customers.alias("target")
-_LOOKUP = FastStatement(
-    select(keys.c.kind, keys.c.customer_id, customers.c.merged_into, _target.c.merged_into)
-    .select_from(keys.join(customers, customers.c.id == keys.c.customer_id)
-                 .outerjoin(_target, _target.c.id == customers.c.merged_into))
-    .where(or_(and_(keys.c.kind == literal_column("'email'"), keys.c.value == bindparam("email")),
-               and_(keys.c.kind == literal_column("'phone'"), keys.c.value == bindparam("phone")))))
+
+
+def _hits(kind: str) -> Select[Any]:
+    return (select(keys.c.kind, keys.c.customer_id, customers.c.merged_into, _target.c.merged_into)
+            .select_from(keys.join(customers, customers.c.id == keys.c.customer_id)
+                         .outerjoin(_target, _target.c.id == customers.c.merged_into))
+            .where(keys.c.kind == literal_column(f"'{kind}'"), keys.c.value == bindparam(kind)))
+
+
+# Two primary-key lookups, not one lookup with OR: PostgreSQL keeps the plan of a prepared statement, and
+# a plan made while customer_keys was small (or never analysed) scans the whole table for the OR form.
+_LOOKUP = FastStatement(union_all(_hits("email"), _hits("phone")))
 _INSERT_PROFILE = FastStatement(insert(customers), unread=True)
 _INSERT_KEYS = FastStatement(insert(keys), unread=True)
 # A known customer ordering again: still there (not erased, not merged away since we looked)? The row

@@ -57,12 +57,17 @@ MULTI_ROW_LIMIT = 100
 
 
 class FastStatement:
-    def __init__(self, statement: ClauseElement, *, unread: bool = False) -> None:
+    def __init__(self, statement: ClauseElement, *, unread: bool = False,
+                 fixed: Mapping[str, ClauseElement] | None = None) -> None:
         """``unread``: nobody reads this statement's result (an error still surfaces when the batch is sent),
         so in a PostgreSQL batch it shares one cursor: ~15 µs less per statement than a cursor of its own.
-        Such a statement's ``run`` returns nothing worth reading."""
+        Such a statement's ``run`` returns nothing worth reading.
+
+        ``fixed``: for a plain ``insert(table)``, columns whose value is the same SQL expression in every
+        row (e.g. the transaction id): the rows still go out as one multi-row INSERT."""
         self.statement = statement
         self._insert = isinstance(statement, Insert) and not statement._values
+        self._fixed = dict(fixed or {})
         self._unread = unread
         self._compiled: dict[tuple[str, tuple[str, ...], int], _Compiled] = {}
 
@@ -78,8 +83,12 @@ class FastStatement:
         if rows > 1:  # a multi-row INSERT: row i's value of column k is bound as "r{i}_{k}"
             table = cast(Insert, self.statement).table
             statement: ClauseElement = insert(table).values(
-                [{k: bindparam(f"r{i}_{k}") for k in keys} for i in range(rows)])
+                [{**{k: bindparam(f"r{i}_{k}") for k in keys}, **self._fixed} for i in range(rows)])
             compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        elif self._fixed:
+            table = cast(Insert, self.statement).table
+            compiled = insert(table).values({**{k: bindparam(k) for k in keys}, **self._fixed}).compile(
+                dialect=dialect)
         else:
             compiled = cast(SQLCompiler, self.statement.compile(
                 dialect=dialect, column_keys=list(keys) if self._insert else None))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal, literal_column, select, tuple_
+from sqlalchemy import insert, literal, literal_column, select, tuple_
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,16 +27,10 @@ _PG_TX_ID: ColumnElement[int] = literal_column("pg_current_xact_id()::text::bigi
 _PG_SAFE_HORIZON: ColumnElement[int] = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
-def _insert(tx_id: ColumnElement[int]) -> Any:
-    return insert(events).values(
-        tx_id=tx_id, type=bindparam("type"), data=bindparam("data"), order_id=bindparam("order_id"),
-        channel_id=bindparam("channel_id"), location_id=bindparam("location_id"),
-        occurred_at=bindparam("occurred_at"))
-
-
 # Built once: a statement whose shape never changes is compiled once and then served from the cache.
-_INSERT_PG = FastStatement(_insert(_PG_TX_ID), unread=True)
-_INSERT_SQLITE = FastStatement(_insert(literal_column("0")))
+# An order's events go out as one multi-row INSERT, each row with its transaction's id.
+_INSERT_PG = FastStatement(insert(events), unread=True, fixed={"tx_id": _PG_TX_ID})
+_INSERT_SQLITE = FastStatement(insert(events), fixed={"tx_id": literal_column("0")})
 
 
 def append(conn: Connection, items: Sequence[dict[str, Any]]) -> None:

@@ -14,10 +14,10 @@ from typing import Any
 from ordermesh.domain.catalogue import DeliveryMethod
 from ordermesh.domain.errors import InsufficientStock, InvalidInput
 from ordermesh.domain.sourcing.decision import Decision
-from ordermesh.domain.sourcing.distance import distance_km
+from ordermesh.domain.sourcing.distance import distances_km
 from ordermesh.domain.sourcing.filters import lacks_capability
 from ordermesh.domain.sourcing.model import Candidate, Demand
-from ordermesh.domain.sourcing.plans import fill_in_order, fillable, short_skus
+from ordermesh.domain.sourcing.plans import fill_in_order, fillable, fillable_each, short_skus
 from ordermesh.domain.sourcing.strategies import choose_fewest
 
 
@@ -63,7 +63,7 @@ def source_order(
             + (f" at the locations that can {method.value}" if method else ""),
             skus=shortages,
         )
-    dist = {c.location_id: distance_km(destination, c.latitude, c.longitude) for c in candidates}
+    dist = distances_km(destination, [(c.location_id, c.latitude, c.longitude) for c in candidates])
     rank = {i: d if d is not None else math.inf for i, d in dist.items()}
 
     def key(c: Candidate) -> float:
@@ -80,12 +80,12 @@ def source_order(
 
 def _explain(candidates: Sequence[Candidate], demand: Demand, dist: Mapping[int, float | None],
              chosen_ids: set[int], reasons: Mapping[int, str]) -> list[dict[str, Any]]:
-    wanted = list(demand.items())
+    fills = fillable_each(candidates, demand)
     explained = [
         {
             "location": c.code,
             "distance_km": dist[c.location_id],
-            "fillable_units": sum(min(c.stock.get(sku, 0), qty) for sku, qty in wanted),
+            "fillable_units": fills[c.location_id],
             "chosen": c.location_id in chosen_ids,
             "excluded": reasons.get(c.location_id),
         }

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ordermesh import __version__
+from ordermesh.adapters.db.engine import statistics_warning
 from ordermesh.bootstrap import Ordermesh, bootstrap
 from ordermesh.entrypoints.api import background, problems
 from ordermesh.entrypoints.api.card_guard import CardNumberGuard
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, om: Ordermesh | None = None) ->
         app.state.ordermesh = running
         threads = settings.threads or (16 if running.uow.is_postgres else 4)
         to_thread.current_default_thread_limiter().total_tokens = threads
+        if warning := statistics_warning(running.engine):
+            log.warning(warning)
         sweeper, notifier = background.sweeper(running), background.notifier(running)
         sweeper.start()
         notifier.start()
