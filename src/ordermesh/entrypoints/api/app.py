@@ -33,6 +33,7 @@ from ordermesh.entrypoints.api.routers import (
 from ordermesh.settings import Settings
 
 log = logging.getLogger("ordermesh.api")
+DEFAULT_THREADS = 4  # request threads per worker process (see Settings.threads)
 
 
 class BodyLimit:
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None, om: Ordermesh | None = None) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         running = om or bootstrap(settings)
         app.state.ordermesh = running
-        threads = settings.threads or (16 if running.uow.is_postgres else 4)
+        threads = settings.threads or DEFAULT_THREADS
         to_thread.current_default_thread_limiter().total_tokens = threads
         if warning := statistics_warning(running.engine):
             log.warning(warning)
