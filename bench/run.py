@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -126,16 +127,19 @@ def autoanalyzed(backend: str, url: str, *, every: float = 5.0) -> Iterator[None
         yield
         return
     stop = threading.Event()
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def analyse_stale(conn: psycopg.Connection[Any]) -> None:
+        for (table,) in conn.execute(_STALE_TABLES).fetchall():
+            conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
 
     def keeper() -> None:
-        with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
-                             autocommit=True) as conn:
-            while True:
-                for (table,) in conn.execute(_STALE_TABLES).fetchall():
-                    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
-                if stop.wait(every):
-                    return
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            while not stop.wait(every):
+                analyse_stale(conn)
 
+    with psycopg.connect(dsn, autocommit=True) as first:  # the first, largest pass before the load starts
+        analyse_stale(first)
     thread = threading.Thread(target=keeper, name="autoanalyze", daemon=True)
     thread.start()
     try:
