@@ -247,7 +247,7 @@ def pg_admin(*statements: str) -> None:
     """Statements outside a transaction on the server's maintenance database (creating, dropping databases)."""
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[call-overload]
+            conn.execute(statement)
 
 
 def at_80_percent(loads: list[Load]) -> Load:
