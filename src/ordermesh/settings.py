@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "ordermesh.db"
@@ -23,12 +23,12 @@ class Settings(BaseSettings):
     # Seconds between runs of the server's sweeper (0 turns it off): expired cart holds, unaccepted fulfillment
     # orders, uncollected pickups, payments the provider has not answered.
     sweep_interval_seconds: float = 5.0
-    # Requests a worker process runs at once (its thread pool; default 4). More threads only queue on the
+    # Requests a worker process runs at once (its thread pool). More threads only queue on the
     # interpreter lock and the switching costs throughput: on PostgreSQL at 32 concurrent clients, 16 threads
     # per worker placed ~20% fewer orders than 4 and used ~20% more CPU per order. A payment provider that
     # answers slowly inside the order path holds a thread while it waits: then allow about (orders per
     # second per worker) x (the provider's seconds per answer) more.
-    threads: int | None = None
+    threads: Annotated[int, Field(ge=1)] = 4
     max_body_bytes: int = 1_000_000
     # Store fulfillment service levels. A fulfillment order not accepted within this many minutes is
     # re-sourced elsewhere by the sweeper (pickup and curbside ones excepted: only the chosen store can serve).

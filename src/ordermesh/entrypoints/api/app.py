@@ -33,7 +33,6 @@ from ordermesh.entrypoints.api.routers import (
 from ordermesh.settings import Settings
 
 log = logging.getLogger("ordermesh.api")
-DEFAULT_THREADS = 4  # request threads per worker process (see Settings.threads)
 
 
 class BodyLimit:
@@ -90,8 +89,7 @@ def create_app(settings: Settings | None = None, om: Ordermesh | None = None) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         running = om or bootstrap(settings)
         app.state.ordermesh = running
-        threads = settings.threads or DEFAULT_THREADS
-        to_thread.current_default_thread_limiter().total_tokens = threads
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         if warning := statistics_warning(running.engine):
             log.warning(warning)
         sweeper, notifier = background.sweeper(running), background.notifier(running)

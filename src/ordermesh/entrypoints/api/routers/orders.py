@@ -72,16 +72,14 @@ async def post_order_direct(request: Request) -> Response:
     except ValueError as exc:  # JSONDecodeError, or bytes that are no text at all
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error",
                                        "input": {}}]) from exc
+    authorization = request.headers.get("authorization")
     try:
-        body: OrderCreate | None = OrderCreate.model_validate(document, from_attributes=True)  # as FastAPI does
-        invalid = None
+        body = OrderCreate.model_validate(document, from_attributes=True)  # as FastAPI does
     except ValidationError as exc:
-        body, invalid = None, RequestValidationError(exc.errors(include_url=False))
-    who = await principal(request, request.headers.get("authorization"))
-    if invalid is not None or body is None:
-        raise invalid or RequestValidationError([])
-    om = ordermesh(request)
-    return await run_in_threadpool(place_order, body, om.uow, who, await checkout(request),
+        await principal(request, authorization)  # a missing or wrong key is answered before the fields
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    who = await principal(request, authorization)
+    return await run_in_threadpool(place_order, body, ordermesh(request).uow, who, await checkout(request),
                                    request.headers.get("idempotency-key"))
 
 
