@@ -97,3 +97,30 @@ def test_statements_whose_results_nobody_reads_are_written_and_still_refuse_a_du
         _UNREAD.run(conn, _order(channel_id, "ord9", "ext-9"))
     assert caught.value.constraint == "uq_orders_channel_external_id"
     assert _count(om) == 5
+
+
+@pytest.mark.parametrize("first", ["batched", "alone", "sqlalchemy"])
+def test_a_write_transaction_is_one_transaction_whatever_its_first_statement(
+        om: Ordermesh, channel_id: int, first: str) -> None:
+    """On PostgreSQL the BEGIN waits to go out with the transaction's first statement (the driver runs in
+    autocommit mode meanwhile): whichever way that statement is sent, everything must still roll back
+    together, and the pooled connection must come back in an ordinary transaction mode."""
+    with pytest.raises(LookupError), om.uow.writing() as conn:
+        if first == "batched":
+            with batching.batch(conn):
+                _INSERT.run(conn, _order(channel_id, "ord1", "ext-1"))
+        elif first == "alone":
+            _INSERT.run(conn, _order(channel_id, "ord1", "ext-1"))
+        else:
+            conn.execute(orders.insert().values(**_order(channel_id, "ord1", "ext-1")))
+        with batching.batch(conn):
+            _UNREAD.run(conn, _order(channel_id, "ord2", "ext-2"))
+        conn.execute(orders.insert().values(**_order(channel_id, "ord3", "ext-3")))
+        raise LookupError("changed my mind")
+    assert _count(om) == 0
+    with om.uow.writing() as conn:
+        _INSERT.run(conn, _order(channel_id, "ord4", "ext-4"))
+        driver = conn.connection.dbapi_connection
+    if om.uow.is_postgres:  # back in the pool, the connection is in the driver's usual mode again
+        assert driver is not None and driver.autocommit is False
+    assert _count(om) == 1

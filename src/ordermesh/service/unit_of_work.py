@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
+from ordermesh.adapters.db.batch import begin_with_first_statement
 from ordermesh.adapters.db.engine import WRITE_OPTION
 
 
@@ -29,6 +30,8 @@ class UnitOfWork:
     def writing(self) -> Iterator[Connection]:
         with self._writer_turn(), self.engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
+            if self.is_postgres:  # BEGIN goes out with the first statement, not in a round trip of its own
+                begin_with_first_statement(conn)
             with conn.begin():
                 yield conn
 

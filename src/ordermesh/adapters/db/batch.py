@@ -12,6 +12,10 @@ behave alike.
 
 A failed check, or any statement's error, means the whole transaction must roll back: a batch is for
 the tail of a transaction that either all happens or not at all.
+
+Reading a result inside a batch ends the pipeline there (a Sync: one round trip for everything sent so
+far) rather than asking for the results so far and keeping the pipeline open (a Flush), which costs one
+more round trip at the end just to close it. The next statement opens a new pipeline.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from ordermesh.adapters.db.tables import Base
 
 _ACTIVE = "ordermesh.batch"
+_BEGIN_OWED = "ordermesh.begin_owed"
 
 
 class ConstraintViolated(Exception):
@@ -77,6 +82,58 @@ class Batch:
             fn()
 
 
+class Pending:
+    """The cursor of a statement sent in a PostgreSQL batch: reading it first ends the pipeline."""
+
+    __slots__ = ("_batch", "_cursor")
+
+    def __init__(self, cursor: psycopg.Cursor[Any], active: Batch) -> None:
+        self._cursor: psycopg.Cursor[Any] = cursor
+        self._batch: Batch | None = active
+
+    def _ready(self) -> psycopg.Cursor[Any]:
+        if self._batch is not None:
+            self._batch.flush()  # nothing to do when the pipeline has already ended
+            self._batch = None
+        return self._cursor
+
+    def fetchone(self) -> Any:
+        return self._ready().fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._ready().fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._ready().fetchall())
+
+    @property
+    def rowcount(self) -> int:
+        return self._ready().rowcount
+
+
+def begin_with_first_statement(conn: Connection) -> None:
+    """PostgreSQL: open ``conn``'s transaction in the same round trip as its first statement.
+
+    psycopg opens a transaction by sending BEGIN before the first statement and, in a pipeline, waiting
+    for its answer: a round trip of its own. With the driver in autocommit mode, the BEGIN is ours to
+    send, in front of the first statement (``send_owed_begin``); commit and rollback still end the
+    transaction, as the driver sends them whenever one is open.
+    """
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    conn.info[_BEGIN_OWED] = True
+
+
+def send_owed_begin(conn: Connection, cursor: psycopg.Cursor[Any] | None = None) -> None:
+    """Send the BEGIN ``begin_with_first_statement`` deferred, on ``cursor`` (e.g. in the batch's pipeline)
+    or, without one, on its own."""
+    if conn.info.pop(_BEGIN_OWED, False):
+        if cursor is None:
+            driver: psycopg.Connection[Any] = conn.connection.dbapi_connection  # type: ignore[assignment]
+            driver.execute("BEGIN")
+        else:
+            cursor.execute("BEGIN")
+
+
 def current(conn: Connection) -> Batch | None:
     active: Batch | None = conn.info.get(_ACTIVE)
     return active
@@ -108,6 +165,7 @@ def flush_before_other_statements(engine: Engine) -> None:
     def _flush(conn: Connection, *_: object) -> None:
         if (active := current(conn)) is not None:
             active.flush()
+        send_owed_begin(conn)
 
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")

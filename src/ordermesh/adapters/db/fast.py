@@ -122,20 +122,23 @@ class FastStatement:
         if (active := batch.current(conn)) is not None:
             active.queue()
         cursor: Any
-        if active is not None and self._unread and conn.dialect.name == "postgresql":
+        postgres = conn.dialect.name == "postgresql"
+        if active is not None and self._unread and postgres:
             cursor = active.shared_cursor()
         else:
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if postgres:
+            batch.send_owed_begin(conn, active.shared_cursor() if active is not None else None)
         if len(data) == 1:
             cursor.execute(compiled.sql, data[0])
         else:
             cursor.executemany(compiled.sql, data)
-        if conn.dialect.name == "sqlite":
+        if not postgres:
             # Read the rows now: a SQLite statement left unread keeps its read snapshot open on the pooled
             # connection, and that connection's next write transaction then fails at once with "database is
             # locked" (its snapshot is stale). "Read later" only buys anything in a PostgreSQL pipeline.
             return Fetched(cursor)
-        return cursor
+        return batch.Pending(cursor, active) if active is not None and not self._unread else cursor
 
 
 class _Compiled(NamedTuple):
