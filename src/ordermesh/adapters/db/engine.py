@@ -7,6 +7,7 @@ with "database is locked" whatever the timeout. Reads use a plain BEGIN and see 
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,10 @@ def _sqlite_engine(url: str, pool_size: int, synchronous: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # Straight on the driver: SQLAlchemy's execution layer would add ~0.1 ms to every transaction,
+        # and an order has two (planning's read, then the write).
+        driver: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+        driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
