@@ -57,7 +57,7 @@ class Batch:
         """One cursor for the batch's statements whose results nobody reads (it keeps only the last)."""
         if self._shared is None:
             assert self._driver is not None, "a shared cursor is for PostgreSQL's pipeline"
-            self._shared = self._driver.cursor()
+            self._shared = psycopg.RawCursor(self._driver)  # fast.py's statements use $n placeholders
         return self._shared
 
     def check(self, fn: Callable[[], None]) -> None:
