@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
 
@@ -124,3 +125,17 @@ def test_a_write_transaction_is_one_transaction_whatever_its_first_statement(
     if om.uow.is_postgres:  # back in the pool, the connection is in the driver's usual mode again
         assert driver is not None and driver.autocommit is False
     assert _count(om) == 1
+
+
+def test_a_write_transaction_that_ends_before_its_first_statement_leaves_no_begin_behind(
+        om: Ordermesh, channel_id: int) -> None:
+    """PostgreSQL: its BEGIN was never sent; later reads on the same pooled connections must not send it."""
+    for _ in range(3):
+        with pytest.raises(LookupError), om.uow.writing():
+            raise LookupError("nothing to write after all")
+    for _ in range(3):
+        with om.uow.reading(snapshot=False) as conn:
+            assert catalogue.ids_by_code(conn, "channel", ["web"]) == {"web": channel_id}
+            if om.uow.is_postgres:
+                status = conn.connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
+                assert status == psycopg.pq.TransactionStatus.IDLE

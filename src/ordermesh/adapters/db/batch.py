@@ -167,6 +167,13 @@ def flush_before_other_statements(engine: Engine) -> None:
             active.flush()
         send_owed_begin(conn)
 
+    # A transaction that ends before its first statement never sent its BEGIN: the debt must not pass to
+    # the pooled connection's next user (whose reads would then run inside a stray transaction).
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _forget_owed_begin(conn: Connection) -> None:
+        conn.info.pop(_BEGIN_OWED, None)
+
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
 
