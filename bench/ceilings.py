@@ -142,10 +142,15 @@ COMMIT;
 """
 
 
+def psycopg_dsn(url: str) -> str:
+    """A SQLAlchemy URL (``postgresql+psycopg://…``) as psycopg's own connection string."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def pgbench(url: str, *, clients: int, seconds: int) -> float:
     """Transactions per second of the raw place-order transaction (run after the service's run)."""
     parsed = make_url(url)
-    with psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False)) as conn:
+    with psycopg.connect(psycopg_dsn(url)) as conn:
         payloads = Payloads.read(conn)
         conn.execute("CREATE TABLE IF NOT EXISTS bench_payloads (kind text PRIMARY KEY, body text NOT NULL)")
         conn.execute("DELETE FROM bench_payloads")

@@ -127,7 +127,7 @@ def autoanalyzed(backend: str, url: str, *, every: float = 5.0) -> Iterator[None
         yield
         return
     stop = threading.Event()
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = ceilings.psycopg_dsn(url)
 
     def analyse_stale(conn: psycopg.Connection[Any]) -> None:
         for (table,) in conn.execute(_STALE_TABLES).fetchall():
@@ -167,26 +167,25 @@ def bench_backend(backend: str, tmp: Path, seconds: int, connections: list[int])
     # copy of this young database, where it is fastest, and leaves the service's own database alone.
     with served(app, workers, env) as server:
         sweep(server, key, [1], 2, f"{backend}-warm-{time.time_ns()}")
-    young = keep_young(backend, url, tmp)
     # The machine's speed drifts over minutes (seen: the sqlite3 loop at 647/s in one run, 331/s in the
     # next): the ceiling runs before and after the service's sweep, and the higher rate is the ceiling.
-    console.print(f"[bold]{backend}[/bold]: ceiling, before")
-    raw_before = raw_ceiling(backend, young, tmp, seconds=seconds, clients=max(connections))
-    with autoanalyzed(backend, url):
-        console.print(f"[bold]{backend}[/bold]: place-order over HTTP, {workers} worker(s)")
-        with served(app, workers, env) as server:
-            loads = sweep(server, key, connections, seconds, f"{backend}-{time.time_ns()}")
-            availability = wrk("get.lua", server.url, connections=max(connections), seconds=seconds,
-                               env={"OM_KEY": key, "OM_PATH": "/api/v1/availability?channel=web&sku=SKU-0007"})
-            peak = max(loads, key=lambda x: x.rps)
-            console.print(f"[bold]{backend}[/bold]: place-order with the channel on the min-cost profile")
-            use_profile(server.url, key, MIN_COST_FILE)
-            min_cost = sweep(server, key, [peak.connections], seconds, f"{backend}-min-cost-{time.time_ns()}")[0]
-            use_profile(server.url, key, None)
+    with young_copy(backend, url, tmp) as young:
+        console.print(f"[bold]{backend}[/bold]: ceiling, before")
+        raw_before = raw_ceiling(backend, young, tmp, seconds=seconds, clients=max(connections))
+        with autoanalyzed(backend, url):
+            console.print(f"[bold]{backend}[/bold]: place-order over HTTP, {workers} worker(s)")
+            with served(app, workers, env) as server:
+                loads = sweep(server, key, connections, seconds, f"{backend}-{time.time_ns()}")
+                availability = wrk("get.lua", server.url, connections=max(connections), seconds=seconds,
+                                   env={"OM_KEY": key, "OM_PATH": "/api/v1/availability?channel=web&sku=SKU-0007"})
+                peak = max(loads, key=lambda x: x.rps)
+                console.print(f"[bold]{backend}[/bold]: place-order with the channel on the min-cost profile")
+                use_profile(server.url, key, MIN_COST_FILE)
+                min_cost = sweep(server, key, [peak.connections], seconds, f"{backend}-min-cost-{time.time_ns()}")[0]
+                use_profile(server.url, key, None)
         console.print(f"[bold]{backend}[/bold]: ceiling, after")
         raw_after = raw_ceiling(backend, young, tmp, seconds=seconds, clients=max(connections))
-        forget_young(backend, young)
-        raw = max(raw_before, raw_after)
+    with autoanalyzed(backend, url):
         one_thread = None
         if backend == "sqlite":  # one request thread: no interpreter-lock hand-offs around every SQLite call
             console.print(f"[bold]{backend}[/bold]: place-order with ORDERMESH_THREADS=1")
@@ -203,7 +202,8 @@ def bench_backend(backend: str, tmp: Path, seconds: int, connections: list[int])
         trivial = wrk("trivial_post.lua", trivial_server.url, connections=max(connections), seconds=seconds, env={})
         trivial_get = wrk("get.lua", trivial_server.url, connections=max(connections), seconds=seconds,
                           env={"OM_PATH": "/trivial"})
-    return {"backend": backend, "workers": workers, "loads": loads, "availability": availability, "raw": raw,
+    return {"backend": backend, "workers": workers, "loads": loads, "availability": availability,
+            "raw": max(raw_before, raw_after),
             "trivial": trivial, "trivial_get": trivial_get, "notifying": notifying, "min_cost": min_cost,
             "one_thread": one_thread, "raw_runs": (raw_before, raw_after)}
 
@@ -233,23 +233,24 @@ def served(app: str, workers: int, env: dict[str, str]) -> Iterator[Server]:
         server.stop()
 
 
-def keep_young(backend: str, url: str, tmp: Path) -> str:
-    """A copy of the database as it is now (young), which every ceiling run starts from; returns its URL."""
+@contextmanager
+def young_copy(backend: str, url: str, tmp: Path) -> Iterator[str]:
+    """A copy of the database as it is now (young), which every ceiling run starts from; yields its URL."""
     if backend == "sqlite":
         young = tmp / "young.db"
         shutil.copyfile(make_url(url).database or "", young)
-        return f"sqlite:///{young}"
-    name = make_url(url).database
-    pg_admin(f'DROP DATABASE IF EXISTS "{name}_young" WITH (FORCE)',
-             f'CREATE DATABASE "{name}_young" TEMPLATE "{name}"')
-    return make_url(url).set(database=f"{name}_young").render_as_string(hide_password=False)
-
-
-def forget_young(backend: str, young: str) -> None:
-    if backend == "sqlite":
-        Path(make_url(young).database or "").unlink(missing_ok=True)
-    else:
-        pg_admin(f'DROP DATABASE IF EXISTS "{make_url(young).database}" WITH (FORCE)')
+        try:
+            yield f"sqlite:///{young}"
+        finally:
+            young.unlink(missing_ok=True)
+        return
+    name = f"{make_url(url).database}_young"
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    pg_admin(drop, f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}"')
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        pg_admin(drop)
 
 
 def raw_ceiling(backend: str, url: str, tmp: Path, *, seconds: int, clients: int) -> float:

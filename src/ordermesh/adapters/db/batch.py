@@ -123,15 +123,14 @@ def begin_with_first_statement(conn: Connection) -> None:
     conn.info[_BEGIN_OWED] = True
 
 
-def send_owed_begin(conn: Connection, cursor: psycopg.Cursor[Any] | None = None) -> None:
-    """Send the BEGIN ``begin_with_first_statement`` deferred, on ``cursor`` (e.g. in the batch's pipeline)
-    or, without one, on its own."""
+def send_owed_begin(conn: Connection, active: Batch | None = None) -> None:
+    """Send the BEGIN ``begin_with_first_statement`` deferred: in ``active``'s pipeline, or on its own."""
     if conn.info.pop(_BEGIN_OWED, False):
-        if cursor is None:
+        if active is not None:
+            active.shared_cursor().execute("BEGIN")
+        else:
             driver: psycopg.Connection[Any] = conn.connection.dbapi_connection  # type: ignore[assignment]
             driver.execute("BEGIN")
-        else:
-            cursor.execute("BEGIN")
 
 
 def current(conn: Connection) -> Batch | None:
@@ -158,8 +157,9 @@ def batch(conn: Connection) -> Iterator[Batch]:
         del conn.info[_ACTIVE]
 
 
-def flush_before_other_statements(engine: Engine) -> None:
-    """SQLAlchemy reads a statement's result at once: send the queued ones first (see the docstring)."""
+def watch_statements(engine: Engine) -> None:
+    """PostgreSQL engines: before SQLAlchemy's own statements (which read their results at once), send the
+    batch's queued ones (see the module docstring) and any BEGIN still owed; forget a BEGIN never sent."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _flush(conn: Connection, *_: object) -> None:

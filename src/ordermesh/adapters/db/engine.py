@@ -53,7 +53,7 @@ def make_engine(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "NOR
         pool_recycle=3600,
         **JSON_CODEC,
     )
-    batch.flush_before_other_statements(engine)
+    batch.watch_statements(engine)
     return engine
 
 

@@ -82,15 +82,11 @@ class FastStatement:
 
     def _compile(self, conn: Connection, keys: tuple[str, ...], rows: int) -> _Compiled:
         dialect = _dollar_placeholders(conn.dialect) if conn.dialect.name == "postgresql" else conn.dialect
-        if rows > 1:  # a multi-row INSERT: row i's value of column k is bound as "r{i}_{k}"
-            table = cast(Insert, self.statement).table
-            statement: ClauseElement = insert(table).values(
-                [{**{k: bindparam(f"r{i}_{k}") for k in keys}, **self._fixed} for i in range(rows)])
-            compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
-        elif self._fixed:
-            table = cast(Insert, self.statement).table
-            compiled = insert(table).values({**{k: bindparam(k) for k in keys}, **self._fixed}).compile(
-                dialect=dialect)
+        if rows > 1 or self._fixed:  # in a multi-row INSERT row i's value of column k is bound as "r{i}_{k}"
+            values = [{**{k: bindparam(f"r{i}_{k}" if rows > 1 else k) for k in keys}, **self._fixed}
+                      for i in range(rows)]
+            statement = insert(cast(Insert, self.statement).table).values(values if rows > 1 else values[0])
+            compiled = statement.compile(dialect=dialect)
         else:
             compiled = cast(SQLCompiler, self.statement.compile(
                 dialect=dialect, column_keys=list(keys) if self._insert else None))
@@ -133,7 +129,7 @@ class FastStatement:
         else:
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         if postgres:
-            batch.send_owed_begin(conn, active.shared_cursor() if active is not None else None)
+            batch.send_owed_begin(conn, active)
         if len(data) == 1:
             cursor.execute(compiled.query, data[0])
         else:
